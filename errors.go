@@ -1,0 +1,269 @@
+package keyfactor
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+)
+
+// Sentinel errors for use with errors.Is. An *APIError matches the sentinel for
+// its status class; a *ValidationError matches ErrValidation.
+var (
+	// ErrValidation matches client-side *ValidationError values only: the
+	// request was rejected before anything was sent. A server 400 is an
+	// *APIError and does not match it.
+	ErrValidation = errors.New("keyfactor: invalid request")
+	// ErrUnauthorized matches a 401 answer: the credentials were refused.
+	ErrUnauthorized = errors.New("keyfactor: unauthorized")
+	// ErrForbidden matches a 403 answer: the caller lacks a permission.
+	ErrForbidden = errors.New("keyfactor: forbidden")
+	// ErrNotFound matches a 404 answer: an unknown id.
+	ErrNotFound = errors.New("keyfactor: not found")
+	// ErrConflict matches a 409 answer.
+	ErrConflict = errors.New("keyfactor: conflict")
+	// ErrRateLimited matches a 429 answer (after any retries).
+	ErrRateLimited = errors.New("keyfactor: rate limited")
+	// ErrServer matches any 5xx answer (after any retries).
+	ErrServer = errors.New("keyfactor: server error")
+)
+
+// maxErrorBody is how much of an error response body is kept in APIError.Body.
+const maxErrorBody = 64 << 10
+
+// APIError is returned for any non-2xx answer from Keyfactor Command.
+type APIError struct {
+	StatusCode int
+	// ErrorCode and Message are Keyfactor's, when the body is Keyfactor's
+	// error JSON ({"ErrorCode": "0xA0110002", "Message": "..."}). They are
+	// empty for HTML, plain-text or empty bodies.
+	ErrorCode string
+	Message   string
+	// Method and URL identify the request. URL never holds credentials.
+	Method string
+	URL    string
+	// Body holds the first 64 KiB of the response body, with any credential
+	// of the request that the server echoed replaced by "[REDACTED]".
+	Body []byte
+}
+
+// Error returns one line naming the request, the status and Keyfactor's
+// message (or an excerpt of the body when it has none).
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("keyfactor: ")
+	if e.Method != "" {
+		b.WriteString(e.Method)
+		b.WriteByte(' ')
+		b.WriteString(e.URL)
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
+	switch {
+	case e.ErrorCode != "" && e.Message != "":
+		fmt.Fprintf(&b, ": %s: %s", e.ErrorCode, e.Message)
+	case e.Message != "":
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	default:
+		if x := excerpt(e.Body, 200); x != "" {
+			b.WriteString(": ")
+			b.WriteString(x)
+		}
+	}
+	return b.String()
+}
+
+// Is lets errors.Is match an *APIError against the sentinel for its status.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrConflict:
+		return e.StatusCode == http.StatusConflict
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrServer:
+		return e.StatusCode >= 500 && e.StatusCode <= 599
+	}
+	return false
+}
+
+// errorBody is Keyfactor's error JSON. FailedOperations appears on some
+// bulk endpoints; its reasons are folded into the message when Message is empty.
+type errorBody struct {
+	ErrorCode        string `json:"ErrorCode"`
+	Message          string `json:"Message"`
+	FailedOperations []struct {
+		Reason string `json:"Reason"`
+	} `json:"FailedOperations"`
+}
+
+// parseErrorBody extracts Keyfactor's ErrorCode and Message from an error
+// body. It never fails: a body that is not Keyfactor's JSON yields empty
+// strings, and the caller reports the status with an excerpt instead.
+func parseErrorBody(body []byte) (code, message string) {
+	trimmed := strings.TrimSpace(string(body))
+	if !strings.HasPrefix(trimmed, "{") {
+		return "", ""
+	}
+	var eb errorBody
+	if json.Unmarshal(body, &eb) != nil {
+		return "", ""
+	}
+	message = eb.Message
+	if message == "" {
+		reasons := make([]string, 0, len(eb.FailedOperations))
+		for _, op := range eb.FailedOperations {
+			if op.Reason != "" {
+				reasons = append(reasons, op.Reason)
+			}
+		}
+		message = strings.Join(reasons, "; ")
+	}
+	return eb.ErrorCode, message
+}
+
+// newAPIError builds the error for a non-2xx response whose body (already
+// capped at maxErrorBody) has been read.
+func newAPIError(method, url string, status int, body []byte) *APIError {
+	code, msg := parseErrorBody(body)
+	return &APIError{StatusCode: status, ErrorCode: code, Message: msg, Method: method, URL: url, Body: body}
+}
+
+// excerpt renders at most n runes of a body on one line, so an HTML error
+// page from IIS or a proxy still says something readable in an error string:
+// its title, or its text without tags.
+func excerpt(body []byte, n int) string {
+	s := string(body)
+	if lower := strings.ToLower(s); strings.Contains(lower, "<html") || strings.Contains(lower, "<!doctype") {
+		s = htmlText(s, lower)
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "?")
+	}
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}
+
+// htmlText returns an HTML page's title, or its text with tags removed.
+func htmlText(s, lower string) string {
+	if i := strings.Index(lower, "<title>"); i >= 0 {
+		if j := strings.Index(lower[i:], "</title>"); j > 0 {
+			return s[i+len("<title>") : i+j]
+		}
+	}
+	var b strings.Builder
+	inTag := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			inTag = true
+		case r == '>':
+			inTag = false
+			b.WriteByte(' ')
+		case !inTag:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// ValidationError reports every problem found in a request before it was
+// sent. No request reaches the network when a method returns one.
+type ValidationError struct {
+	Op     string // the method, e.g. "Roles.Create"
+	Fields []FieldError
+}
+
+// FieldError is one bad field. Field uses Go names with indexes, such as
+// "Claims[0].ClaimValue".
+type FieldError struct {
+	Field, Problem string
+}
+
+// Error lists every bad field on one line.
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString("keyfactor: ")
+	if e.Op != "" {
+		b.WriteString(e.Op)
+		b.WriteString(": ")
+	}
+	b.WriteString("invalid request: ")
+	for i, f := range e.Fields {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(f.Field)
+		b.WriteString(": ")
+		b.WriteString(f.Problem)
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrValidation) true.
+func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
+
+// Has reports whether field is among the bad fields.
+func (e *ValidationError) Has(field string) bool {
+	for _, f := range e.Fields {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// validator collects every problem in a request so the caller sees them all
+// at once instead of fixing one per round trip.
+type validator struct {
+	op     string
+	fields []FieldError
+}
+
+func newValidator(op string) *validator { return &validator{op: op} }
+
+func (v *validator) add(field, problem string) {
+	v.fields = append(v.fields, FieldError{Field: field, Problem: problem})
+}
+
+func (v *validator) addf(field, format string, args ...any) {
+	v.add(field, fmt.Sprintf(format, args...))
+}
+
+func (v *validator) positive(field string, n int) {
+	if n <= 0 {
+		v.addf(field, "must be greater than 0, got %d", n)
+	}
+}
+
+func (v *validator) notNegative(field string, n int) {
+	if n < 0 {
+		v.addf(field, "must not be negative, got %d", n)
+	}
+}
+
+func (v *validator) notBlank(field, s string) {
+	if strings.TrimSpace(s) == "" {
+		v.add(field, "must not be blank")
+	}
+}
+
+// err returns the collected *ValidationError, or nil when there is none.
+func (v *validator) err() error {
+	if len(v.fields) == 0 {
+		return nil
+	}
+	return &ValidationError{Op: v.op, Fields: v.fields}
+}
