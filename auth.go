@@ -1,0 +1,385 @@
+package keyfactor
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// Authenticator sets the credentials of one request. Authenticate may use
+// req.Context() for any network call it makes (an OAuth token fetch). It is
+// called once per attempt, so retries carry fresh credentials.
+type Authenticator interface {
+	Authenticate(req *http.Request) error
+}
+
+// redacted stands in for every secret in fmt, slog and JSON output.
+const redacted = "[REDACTED]"
+
+// BasicAuth authenticates with HTTP basic auth, as Keyfactor Command does for
+// Active Directory accounts. A Username holding a backslash or "@" is sent as
+// given; otherwise it is sent as DOMAIN\Username when Domain is set.
+//
+// fmt, slog and encoding/json never show the Password.
+type BasicAuth struct {
+	Username, Password, Domain string
+}
+
+// Authenticate sets "Authorization: Basic base64(DOMAIN\user:password)".
+func (b BasicAuth) Authenticate(req *http.Request) error {
+	req.Header.Set("Authorization", b.headerValue())
+	return nil
+}
+
+// account is the user name as Keyfactor expects it on the wire.
+func (b BasicAuth) account() string {
+	if b.Domain == "" || strings.ContainsAny(b.Username, `\@`) {
+		return b.Username
+	}
+	return b.Domain + `\` + b.Username
+}
+
+func (b BasicAuth) headerValue() string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(b.account()+":"+b.Password))
+}
+
+func (b BasicAuth) safeFields() []safeField {
+	return []safeField{{"Username", b.Username, false}, {"Password", b.Password, true}, {"Domain", b.Domain, false}}
+}
+
+// Format prints the BasicAuth with its Password redacted, for every verb.
+func (b BasicAuth) Format(f fmt.State, verb rune) { formatSafe(f, verb, "BasicAuth", b.safeFields()) }
+
+// LogValue logs the BasicAuth with its Password redacted.
+func (b BasicAuth) LogValue() slog.Value { return logSafe(b.safeFields()) }
+
+// MarshalJSON encodes the BasicAuth with its Password redacted.
+func (b BasicAuth) MarshalJSON() ([]byte, error) { return jsonSafe(b.safeFields()) }
+
+// BearerToken authenticates with a static OAuth access token
+// ("Authorization: Bearer <token>"). fmt, slog and encoding/json never show it.
+type BearerToken string
+
+// Authenticate sets "Authorization: Bearer <token>".
+func (t BearerToken) Authenticate(req *http.Request) error {
+	req.Header.Set("Authorization", "Bearer "+string(t))
+	return nil
+}
+
+// Format prints the token redacted, for every verb.
+func (t BearerToken) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		fmt.Fprintf(f, "keyfactor.BearerToken(%q)", redactIfSet(string(t)))
+		return
+	}
+	fmt.Fprint(f, redactIfSet(string(t)))
+}
+
+// LogValue logs the token redacted.
+func (t BearerToken) LogValue() slog.Value { return slog.StringValue(redactIfSet(string(t))) }
+
+// MarshalJSON encodes the token redacted.
+func (t BearerToken) MarshalJSON() ([]byte, error) { return json.Marshal(redactIfSet(string(t))) }
+
+// OAuth2ClientCredentials authenticates with an access token from the OAuth2
+// client-credentials grant (Keyfactor's Keycloak by default). The client id
+// and secret are sent as form parameters; Scopes and Audience are passed
+// through as given, and no scope is added (a default "openid" breaks some
+// identity providers).
+//
+// Inside a Client, one token is fetched lazily, shared by all goroutines and
+// refreshed shortly before it expires; the token request goes through the
+// Client's transport (same proxy and TLS trust). Used on its own, Authenticate
+// fetches a new token on every call with http.DefaultClient.
+//
+// fmt, slog and encoding/json never show the ClientSecret.
+type OAuth2ClientCredentials struct {
+	TokenURL, ClientID, ClientSecret, Audience string
+	Scopes                                     []string
+}
+
+// Authenticate fetches a token (uncached; see the type's documentation) and
+// sets the Authorization header.
+func (o OAuth2ClientCredentials) Authenticate(req *http.Request) error {
+	return newOAuthSource(o, http.DefaultClient).Authenticate(req)
+}
+
+func (o OAuth2ClientCredentials) config() *clientcredentials.Config {
+	cfg := &clientcredentials.Config{
+		ClientID:     o.ClientID,
+		ClientSecret: o.ClientSecret,
+		TokenURL:     o.TokenURL,
+		Scopes:       o.Scopes,
+		AuthStyle:    oauth2.AuthStyleInParams,
+	}
+	if o.Audience != "" {
+		cfg.EndpointParams = url.Values{"audience": {o.Audience}}
+	}
+	return cfg
+}
+
+func (o OAuth2ClientCredentials) safeFields() []safeField {
+	return []safeField{
+		{"TokenURL", o.TokenURL, false}, {"ClientID", o.ClientID, false},
+		{"ClientSecret", o.ClientSecret, true}, {"Audience", o.Audience, false},
+		{"Scopes", o.Scopes, false},
+	}
+}
+
+// Format prints the credentials with the ClientSecret redacted, for every verb.
+func (o OAuth2ClientCredentials) Format(f fmt.State, verb rune) {
+	formatSafe(f, verb, "OAuth2ClientCredentials", o.safeFields())
+}
+
+// LogValue logs the credentials with the ClientSecret redacted.
+func (o OAuth2ClientCredentials) LogValue() slog.Value { return logSafe(o.safeFields()) }
+
+// MarshalJSON encodes the credentials with the ClientSecret redacted.
+func (o OAuth2ClientCredentials) MarshalJSON() ([]byte, error) { return jsonSafe(o.safeFields()) }
+
+// oauthSource is the Client's cached token source. A one-slot semaphore
+// (rather than a mutex) guards the fetch so that a caller whose context ends
+// while another goroutine is fetching stops waiting at once.
+type oauthSource struct {
+	cfg    *clientcredentials.Config
+	client *http.Client
+	secret string
+	tok    atomic.Pointer[oauth2.Token]
+	fetch  chan struct{}
+}
+
+func newOAuthSource(o OAuth2ClientCredentials, client *http.Client) *oauthSource {
+	return &oauthSource{cfg: o.config(), client: client, secret: o.ClientSecret, fetch: make(chan struct{}, 1)}
+}
+
+func (s *oauthSource) Authenticate(req *http.Request) error {
+	tok, err := s.token(req.Context())
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", tok.Type()+" "+tok.AccessToken)
+	return nil
+}
+
+func (s *oauthSource) token(ctx context.Context) (*oauth2.Token, error) {
+	if tok := s.tok.Load(); tok.Valid() {
+		return tok, nil
+	}
+	select {
+	case s.fetch <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-s.fetch }()
+	// Another goroutine may have fetched while this one waited.
+	if tok := s.tok.Load(); tok.Valid() {
+		return tok, nil
+	}
+	tok, err := s.cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, s.client))
+	if err != nil {
+		return nil, scrubError(fmt.Errorf("fetch OAuth2 token from %s: %w", s.cfg.TokenURL, err), s.secret)
+	}
+	s.tok.Store(tok)
+	return tok, nil
+}
+
+func (s *oauthSource) secrets() []string {
+	out := []string{s.secret}
+	if tok := s.tok.Load(); tok != nil {
+		out = append(out, tok.AccessToken)
+	}
+	return out
+}
+
+// Format never shows the secret or the cached token.
+func (s *oauthSource) Format(f fmt.State, _ rune) {
+	fmt.Fprintf(f, "oauth2(%s, client %s)", s.cfg.TokenURL, s.cfg.ClientID)
+}
+
+// secretHolder is implemented by the Client's own authenticators, so that
+// secrets a server echoes can be removed from errors.
+type secretHolder interface{ secrets() []string }
+
+// minSecretLen is the shortest secret scrubbed from error text: replacing a
+// one- or two-character password everywhere would garble every message.
+const minSecretLen = 4
+
+// staticAuth is a precomputed Authorization value for BasicAuth and
+// BearerToken, so the hot path does no encoding per request.
+type staticAuth struct{ value, secret string }
+
+func (a staticAuth) secrets() []string { return []string{a.secret} }
+
+func (a staticAuth) Authenticate(req *http.Request) error {
+	req.Header.Set("Authorization", a.value)
+	return nil
+}
+
+// Format never shows the header value.
+func (a staticAuth) Format(f fmt.State, _ rune) { fmt.Fprint(f, redacted) }
+
+// bindAuth checks the configured Authenticator and returns the one the Client
+// uses: a precomputed header for static credentials, a cached token source
+// for OAuth2, the caller's own Authenticator otherwise.
+func bindAuth(a Authenticator, tokenClient *http.Client, allowHTTP bool, v *validator) Authenticator {
+	switch x := a.(type) {
+	case nil:
+		v.add("Auth", "required")
+		return nil
+	case *BasicAuth:
+		if x == nil {
+			v.add("Auth", "required")
+			return nil
+		}
+		return bindAuth(*x, tokenClient, allowHTTP, v)
+	case *BearerToken:
+		if x == nil {
+			v.add("Auth", "required")
+			return nil
+		}
+		return bindAuth(*x, tokenClient, allowHTTP, v)
+	case *OAuth2ClientCredentials:
+		if x == nil {
+			v.add("Auth", "required")
+			return nil
+		}
+		return bindAuth(*x, tokenClient, allowHTTP, v)
+	case BasicAuth:
+		v.notBlank("Auth.Username", x.Username)
+		if x.Password == "" {
+			v.add("Auth.Password", "required")
+		}
+		return staticAuth{value: x.headerValue(), secret: x.Password}
+	case BearerToken:
+		v.notBlank("Auth", string(x))
+		return staticAuth{value: "Bearer " + string(x), secret: string(x)}
+	case OAuth2ClientCredentials:
+		checkURL(v, "Auth.TokenURL", x.TokenURL, allowHTTP)
+		v.notBlank("Auth.ClientID", x.ClientID)
+		if x.ClientSecret == "" {
+			v.add("Auth.ClientSecret", "required")
+		}
+		return newOAuthSource(x, tokenClient)
+	}
+	return a
+}
+
+// checkURL requires an absolute https URL (http only when allowed) without
+// credentials, query or fragment.
+func checkURL(v *validator, field, raw string, allowHTTP bool) *url.URL {
+	if strings.TrimSpace(raw) == "" {
+		v.add(field, "required")
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		v.add(field, "not a valid URL")
+		return nil
+	}
+	switch {
+	case u.Scheme != "https" && u.Scheme != "http" || u.Host == "":
+		v.add(field, `must be an absolute URL such as "https://kf.example.com/KeyfactorAPI"`)
+	case u.Scheme == "http" && !allowHTTP:
+		v.add(field, "must use https (set AllowInsecureHTTP only for local fakes and tests)")
+	case u.User != nil:
+		v.add(field, "must not hold credentials; set Auth instead")
+	case u.RawQuery != "" || u.Fragment != "":
+		v.add(field, "must not have a query or fragment")
+	default:
+		return u
+	}
+	return nil
+}
+
+// safeField is one field of a value printed with secrets redacted.
+type safeField struct {
+	name   string
+	value  any
+	secret bool
+}
+
+func redactIfSet(s string) string {
+	if s == "" {
+		return ""
+	}
+	return redacted
+}
+
+func (f safeField) shown() any {
+	if f.secret {
+		s, _ := f.value.(string)
+		return redactIfSet(s)
+	}
+	return f.value
+}
+
+// formatSafe prints a struct the way fmt would (%v, %+v, %#v), with secrets
+// replaced, so that printing a Config or an Authenticator is always safe.
+func formatSafe(f fmt.State, verb rune, typeName string, fields []safeField) {
+	goSyntax := verb == 'v' && f.Flag('#')
+	plus := verb == 'v' && f.Flag('+')
+	if goSyntax {
+		fmt.Fprintf(f, "keyfactor.%s", typeName)
+	}
+	fmt.Fprint(f, "{")
+	for i, fld := range fields {
+		if i > 0 {
+			if goSyntax {
+				fmt.Fprint(f, ", ")
+			} else {
+				fmt.Fprint(f, " ")
+			}
+		}
+		switch {
+		case goSyntax:
+			fmt.Fprintf(f, "%s:%#v", fld.name, fld.shown())
+		case plus:
+			fmt.Fprintf(f, "%s:%+v", fld.name, fld.shown())
+		default:
+			fmt.Fprintf(f, "%v", fld.shown())
+		}
+	}
+	fmt.Fprint(f, "}")
+}
+
+func logSafe(fields []safeField) slog.Value {
+	attrs := make([]slog.Attr, 0, len(fields))
+	for _, f := range fields {
+		attrs = append(attrs, slog.Any(f.name, f.shown()))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+func jsonSafe(fields []safeField) ([]byte, error) {
+	m := make(map[string]any, len(fields))
+	for _, f := range fields {
+		m[f.name] = f.shown()
+	}
+	return json.Marshal(m)
+}
+
+// scrubbedError hides a secret that an underlying error might echo (an
+// identity provider's error page, say) while keeping the chain for errors.Is.
+type scrubbedError struct {
+	err    error
+	secret string
+}
+
+func scrubError(err error, secret string) error {
+	if secret == "" {
+		return err
+	}
+	return &scrubbedError{err: err, secret: secret}
+}
+
+func (e *scrubbedError) Error() string { return strings.ReplaceAll(e.err.Error(), e.secret, redacted) }
+func (e *scrubbedError) Unwrap() error { return e.err }
