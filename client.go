@@ -1,0 +1,379 @@
+package keyfactor
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/go-querystring/query"
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Version is the SDK's version, sent in the User-Agent header.
+const Version = "0.1.0"
+
+// Defaults for the transport the Client builds when Config.HTTPClient (or its
+// Transport) is nil.
+const (
+	// DefaultTimeout bounds each attempt when neither Config.Timeout nor
+	// Config.HTTPClient.Timeout is set.
+	DefaultTimeout = 60 * time.Second
+	// DefaultMaxIdleConnsPerHost is the idle-connection pool kept per host.
+	// net/http's default of 2 makes concurrent callers open and close
+	// connections constantly; 64 lets 64 goroutines share warm connections.
+	DefaultMaxIdleConnsPerHost = 64
+)
+
+// Config configures a Client. BaseURL and Auth are required.
+//
+// fmt, slog and encoding/json never show a Config's secrets.
+type Config struct {
+	// BaseURL is the API root, used as given with any trailing "/" trimmed,
+	// e.g. "https://kf.example.com/KeyfactorAPI". Keyfactor lets the API path
+	// be changed at install time, so the SDK adds no path of its own.
+	BaseURL string
+	// AllowInsecureHTTP permits an http:// BaseURL (local fakes, tests).
+	AllowInsecureHTTP bool
+	// Auth sets each request's credentials: BasicAuth, BearerToken,
+	// OAuth2ClientCredentials or your own Authenticator.
+	Auth Authenticator
+	// HTTPClient is an optional base client whose Transport (proxy, TLS),
+	// CheckRedirect, Jar and Timeout are used. It is never modified. When it
+	// or its Transport is nil, a pooled transport with TLS verification and
+	// DefaultMaxIdleConnsPerHost idle connections per host is used.
+	HTTPClient *http.Client
+	// Timeout bounds each attempt; else HTTPClient.Timeout; else DefaultTimeout.
+	Timeout time.Duration
+	// Retry tunes retries; the zero value means the defaults.
+	Retry RetryPolicy
+	// UserAgent, when set, is sent before "keyfactor-go/<Version>".
+	UserAgent string
+	// Logger receives debug records of requests and retries; nil is silent.
+	// No secret is ever logged.
+	Logger *slog.Logger
+}
+
+func (c Config) safeFields() []safeField {
+	return []safeField{
+		{"BaseURL", c.BaseURL, false}, {"AllowInsecureHTTP", c.AllowInsecureHTTP, false},
+		{"Auth", c.Auth, false}, {"HTTPClient", c.HTTPClient != nil, false},
+		{"Timeout", c.Timeout, false}, {"Retry", c.Retry, false},
+		{"UserAgent", c.UserAgent, false}, {"Logger", c.Logger != nil, false},
+	}
+}
+
+// Format prints the Config with every secret of its Auth redacted.
+func (c Config) Format(f fmt.State, verb rune) { formatSafe(f, verb, "Config", c.safeFields()) }
+
+// LogValue logs the Config with every secret of its Auth redacted.
+func (c Config) LogValue() slog.Value { return logSafe(c.safeFields()) }
+
+// MarshalJSON encodes the Config with every secret of its Auth redacted.
+func (c Config) MarshalJSON() ([]byte, error) { return jsonSafe(c.safeFields()) }
+
+// Client talks to one Keyfactor Command API. It is safe for concurrent use;
+// create one and share it, so connections and OAuth tokens are reused.
+type Client struct {
+	Certificates *CertificatesService
+	Roles        *RolesService
+
+	baseURL   string
+	auth      Authenticator
+	http      *retryablehttp.Client
+	transport http.RoundTripper // the caller's or the default, for CloseIdleConnections
+	userAgent string
+	logger    *slog.Logger
+	now       func() time.Time
+}
+
+// NewClient checks cfg and returns a Client. It makes no network call. A bad
+// Config gives a *ValidationError naming every bad field.
+func NewClient(cfg Config) (*Client, error) {
+	v := newValidator("NewClient")
+	base := checkURL(v, "BaseURL", cfg.BaseURL, cfg.AllowInsecureHTTP)
+	if cfg.Timeout < 0 {
+		v.add("Timeout", "must not be negative")
+	}
+	cfg.Retry.check(v)
+
+	transport := http.RoundTripper(nil)
+	var hc http.Client
+	if cfg.HTTPClient != nil {
+		transport = cfg.HTTPClient.Transport
+		hc.CheckRedirect = cfg.HTTPClient.CheckRedirect
+		hc.Jar = cfg.HTTPClient.Jar
+		hc.Timeout = cfg.HTTPClient.Timeout
+	}
+	if transport == nil {
+		transport = newDefaultTransport()
+	}
+	if cfg.Timeout > 0 {
+		hc.Timeout = cfg.Timeout
+	}
+	if hc.Timeout == 0 {
+		hc.Timeout = DefaultTimeout
+	}
+	// go-retryablehttp calls CloseIdleConnections on its client after every
+	// failed call; the shield keeps one failure from emptying the shared pool.
+	hc.Transport = poolShield{transport}
+
+	auth := bindAuth(cfg.Auth, &hc, cfg.AllowInsecureHTTP, v)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+
+	ua := "keyfactor-go/" + Version
+	if ua0 := strings.TrimSpace(cfg.UserAgent); ua0 != "" {
+		ua = ua0 + " " + ua
+	}
+	c := &Client{
+		baseURL:   strings.TrimRight(base.String(), "/"),
+		auth:      auth,
+		transport: transport,
+		userAgent: ua,
+		logger:    cfg.Logger,
+		now:       time.Now,
+	}
+	retry := cfg.Retry.withDefaults()
+	c.http = &retryablehttp.Client{
+		HTTPClient:   &hc,
+		RetryWaitMin: retry.MinWait,
+		RetryWaitMax: retry.MaxWait,
+		RetryMax:     retry.MaxRetries,
+		CheckRetry:   checkRetry,
+		Backoff:      c.backoff,
+		ErrorHandler: errorHandler,
+		PrepareRetry: c.prepareRetry,
+	}
+	if cfg.Logger != nil {
+		c.http.Logger = retryLogger{cfg.Logger}
+	}
+	if t, ok := transport.(*http.Transport); ok && t.TLSClientConfig != nil && t.TLSClientConfig.InsecureSkipVerify && cfg.Logger != nil {
+		cfg.Logger.Warn("keyfactor: TLS certificate verification is disabled; use only against test servers")
+	}
+	c.Certificates = &CertificatesService{c: c}
+	c.Roles = &RolesService{c: c}
+	return c, nil
+}
+
+func newDefaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 0 // no global cap; the per-host cap applies
+	t.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
+	return t
+}
+
+// CloseIdleConnections closes the idle connections of the Client's transport.
+// The Client stays usable.
+func (c *Client) CloseIdleConnections() {
+	if ci, ok := c.transport.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}
+
+// Format prints the Client's base URL only; it never shows credentials.
+func (c *Client) Format(f fmt.State, _ rune) {
+	if c == nil {
+		fmt.Fprint(f, "<nil>")
+		return
+	}
+	fmt.Fprintf(f, "keyfactor.Client{BaseURL:%q}", c.baseURL)
+}
+
+// LogValue logs the Client's base URL only.
+func (c *Client) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("BaseURL", c.baseURL))
+}
+
+// MarshalJSON encodes the Client's base URL only.
+func (c *Client) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct{ BaseURL string }{c.baseURL})
+}
+
+// poolShield hides CloseIdleConnections from go-retryablehttp.
+type poolShield struct{ rt http.RoundTripper }
+
+func (p poolShield) RoundTrip(req *http.Request) (*http.Response, error) { return p.rt.RoundTrip(req) }
+
+// apiVersion is the value of x-keyfactor-api-version, which selects the
+// endpoint version (absent means 1.0).
+type apiVersion string
+
+const (
+	v1 apiVersion = "1.0"
+	v2 apiVersion = "2.0"
+)
+
+// call is one typed request for the pipeline.
+type call struct {
+	method  string
+	path    string // relative to BaseURL, already escaped: "Certificates/5/Owner"
+	version apiVersion
+	query   any // a struct with `url` tags for go-querystring, or nil
+	body    any // encoded as JSON; nil sends no body
+}
+
+// maxDrain bounds how much of an unread body is read to reuse its connection.
+const maxDrain = 256 << 10
+
+// do is the single request pipeline: build, send (with retries), decode.
+// A 2xx answer is decoded into out (when out is non-nil); anything else
+// becomes an *APIError.
+func (c *Client) do(ctx context.Context, cl call, out any) error {
+	u := c.baseURL + "/" + cl.path
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("keyfactor: %s %s: %w", cl.method, u, err)
+	}
+	if cl.query != nil {
+		vals, err := query.Values(cl.query)
+		if err != nil {
+			return fmt.Errorf("keyfactor: %s %s: encode query: %w", cl.method, u, err)
+		}
+		if len(vals) > 0 {
+			u += "?" + vals.Encode()
+		}
+	}
+	var body any // nil interface, not a nil []byte: no body at all
+	if cl.body != nil {
+		b, err := json.Marshal(cl.body)
+		if err != nil {
+			return fmt.Errorf("keyfactor: %s %s: encode body: %w", cl.method, u, err)
+		}
+		body = b
+	}
+	idempotent := cl.method != http.MethodPost
+	req, err := retryablehttp.NewRequestWithContext(withAttempt(ctx, idempotent), cl.method, u, body)
+	if err != nil {
+		return fmt.Errorf("keyfactor: %s %s: %w", cl.method, u, err)
+	}
+	h := req.Header
+	h.Set("Accept", "application/json")
+	if body != nil {
+		h.Set("Content-Type", "application/json")
+	}
+	h.Set("User-Agent", c.userAgent)
+	h.Set("X-Keyfactor-Requested-With", "APIClient")
+	h.Set("X-Keyfactor-Api-Version", string(cl.version))
+	start := c.now()
+	if err := c.auth.Authenticate(req.Request); err != nil {
+		err = fmt.Errorf("keyfactor: %s %s: authenticate: %w", cl.method, u, err)
+		c.log(ctx, cl.method, u, 0, start, err)
+		return err
+	}
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.log(ctx, cl.method, u, 0, start, err)
+		return fmt.Errorf("keyfactor: %s %s: %w", cl.method, u, err)
+	}
+	defer drainClose(resp.Body)
+	c.log(ctx, cl.method, u, resp.StatusCode, start, nil)
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		b, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		apiErr := newAPIError(cl.method, u, resp.StatusCode, b)
+		c.scrub(apiErr, req.Request)
+		if err != nil {
+			return fmt.Errorf("%w (reading the body failed: %v)", apiErr, err)
+		}
+		return apiErr
+	}
+	if out == nil {
+		return nil
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("keyfactor: %s %s: read response: %w", cl.method, u, err)
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return fmt.Errorf("keyfactor: %s %s: %d response has no body", cl.method, u, resp.StatusCode)
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("keyfactor: %s %s: decode response: %w", cl.method, u, err)
+	}
+	return nil
+}
+
+// scrub removes from an error the credentials its request carried, in case
+// the server or a proxy echoed them (debug pages do).
+func (c *Client) scrub(e *APIError, req *http.Request) {
+	var secrets []string
+	if req != nil {
+		authz := req.Header.Get("Authorization")
+		_, cred, _ := strings.Cut(authz, " ")
+		secrets = append(secrets, authz, cred)
+	}
+	if h, ok := c.auth.(secretHolder); ok {
+		secrets = append(secrets, h.secrets()...)
+	}
+	for _, s := range secrets {
+		if len(s) < minSecretLen {
+			continue
+		}
+		e.ErrorCode = strings.ReplaceAll(e.ErrorCode, s, redacted)
+		e.Message = strings.ReplaceAll(e.Message, s, redacted)
+		e.Body = bytes.ReplaceAll(e.Body, []byte(s), []byte(redacted))
+	}
+}
+
+// prepareRetry re-authenticates each retry, so a token that expired while
+// waiting is refreshed. The header map is cloned first: the previous attempt's
+// request may still be referenced by the transport.
+func (c *Client) prepareRetry(req *http.Request) error {
+	req.Header = req.Header.Clone()
+	return c.auth.Authenticate(req)
+}
+
+func (c *Client) log(ctx context.Context, method, u string, status int, start time.Time, err error) {
+	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("method", method), slog.String("url", u),
+		slog.Duration("elapsed", c.now().Sub(start)),
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	} else {
+		attrs = append(attrs, slog.Int("status", status))
+	}
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "keyfactor request", attrs...)
+}
+
+func drainClose(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(body, maxDrain))
+	_ = body.Close()
+}
+
+// retryLogger sends go-retryablehttp's records to the Config's slog.Logger.
+// Its per-attempt "request failed" records are warnings, not errors: the
+// caller still gets the final outcome as an error value.
+type retryLogger struct{ l *slog.Logger }
+
+func (r retryLogger) Error(msg string, kv ...any) { r.l.Warn("keyfactor: "+msg, kv...) }
+func (r retryLogger) Info(msg string, kv ...any)  { r.l.Info("keyfactor: "+msg, kv...) }
+func (r retryLogger) Debug(msg string, kv ...any) { r.l.Debug("keyfactor: "+msg, kv...) }
+func (r retryLogger) Warn(msg string, kv ...any)  { r.l.Warn("keyfactor: "+msg, kv...) }
+
+// isTransportFailure reports whether err came from the network rather than
+// from an answer, for callers that must decide if a POST may have landed.
+func isTransportFailure(err error) bool {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return false
+	}
+	var netErr net.Error
+	var ae *attemptsError
+	return errors.As(err, &ae) || errors.As(err, &netErr)
+}
+
+// Ptr returns a pointer to v, for optional request fields.
+func Ptr[T any](v T) *T { return &v }

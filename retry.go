@@ -1,0 +1,212 @@
+package keyfactor
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptrace"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// RetryPolicy controls how failed attempts are retried. The zero value means
+// the defaults. Which failures are retried depends on the request: see the
+// package documentation, section Retries.
+type RetryPolicy struct {
+	MaxRetries int           // retries after the first attempt; default 3; negative = no retries
+	MinWait    time.Duration // first wait; default 500ms; backoff doubles from here with jitter, never below MinWait
+	MaxWait    time.Duration // longest wait; default 10s; also the cap on a server's Retry-After
+}
+
+// Default retry settings, used where RetryPolicy leaves a field zero.
+const (
+	DefaultMaxRetries = 3
+	DefaultMinWait    = 500 * time.Millisecond
+	DefaultMaxWait    = 10 * time.Second
+)
+
+// withDefaults fills zero fields; it does not validate.
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	switch {
+	case p.MaxRetries == 0:
+		p.MaxRetries = DefaultMaxRetries
+	case p.MaxRetries < 0:
+		p.MaxRetries = 0
+	}
+	if p.MinWait == 0 {
+		p.MinWait = DefaultMinWait
+	}
+	if p.MaxWait == 0 {
+		p.MaxWait = DefaultMaxWait
+	}
+	if p.MaxWait < p.MinWait {
+		p.MaxWait = p.MinWait
+	}
+	return p
+}
+
+func (p RetryPolicy) check(v *validator) {
+	if p.MinWait < 0 {
+		v.add("Retry.MinWait", "must not be negative")
+	}
+	if p.MaxWait < 0 {
+		v.add("Retry.MaxWait", "must not be negative")
+	}
+	if p.MinWait > 0 && p.MaxWait > 0 && p.MaxWait < p.MinWait {
+		v.add("Retry.MaxWait", "must not be less than MinWait")
+	}
+}
+
+// attempt travels in a request's context. It tells the retry policy whether
+// the request is idempotent, and — for requests that are not — whether the
+// current attempt ever got a connection: a POST that never reached the server
+// is the only kind of failed POST that is safe to send again.
+type attempt struct {
+	idempotent bool
+	dialing    atomic.Bool // the transport started to get a connection
+	connected  atomic.Bool // and got one (after any TLS handshake)
+}
+
+type attemptKey struct{}
+
+func withAttempt(ctx context.Context, idempotent bool) context.Context {
+	a := &attempt{idempotent: idempotent}
+	ctx = context.WithValue(ctx, attemptKey{}, a)
+	if idempotent {
+		// Idempotent requests retry on any connection error, so they need
+		// no trace; this keeps the common path free of its cost.
+		return ctx
+	}
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GetConn: func(string) {
+			a.connected.Store(false)
+			a.dialing.Store(true)
+		},
+		GotConn: func(httptrace.GotConnInfo) { a.connected.Store(true) },
+	})
+}
+
+func attemptFrom(ctx context.Context) *attempt {
+	a, _ := ctx.Value(attemptKey{}).(*attempt)
+	if a == nil {
+		return &attempt{}
+	}
+	return a
+}
+
+// neverConnected reports whether err is a failure before any connection to
+// the server existed (refused, DNS, dial timeout, TLS handshake), after which
+// the server cannot have acted on the request.
+func (a *attempt) neverConnected(err error) bool {
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	return a.dialing.Load() && !a.connected.Load()
+}
+
+// checkRetry is the go-retryablehttp CheckRetry. It never returns an error,
+// so the transport error (or last response) reaches the caller unchanged.
+func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, nil
+	}
+	a := attemptFrom(ctx)
+	if err != nil {
+		if isPermanentTLSError(err) {
+			return false, nil
+		}
+		return a.idempotent || a.neverConnected(err), nil
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		// Both mean the server turned the request away without acting on it.
+		return true, nil
+	case http.StatusBadGateway, http.StatusGatewayTimeout:
+		// A gateway may have forwarded a POST that the server then stored.
+		return a.idempotent, nil
+	}
+	return false, nil
+}
+
+// isPermanentTLSError reports certificate problems that no retry will fix.
+func isPermanentTLSError(err error) bool {
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verification *tls.CertificateVerificationError
+	return errors.As(err, &unknownAuthority) || errors.As(err, &hostname) ||
+		errors.As(err, &invalid) || errors.As(err, &verification)
+}
+
+// backoff is the go-retryablehttp Backoff: exponential from min with jitter,
+// never below min, never above max; a Retry-After on 429/503 is honoured up
+// to max.
+func (c *Client) backoff(minWait, maxWait time.Duration, attemptNum int, resp *http.Response) time.Duration {
+	wait := minWait
+	for i := 0; i < attemptNum && wait < maxWait; i++ {
+		wait *= 2
+	}
+	// Jitter spreads retries from many clients: a uniform pick in
+	// [wait/2, wait], then clamped to [min, max].
+	if half := int64(wait / 2); half > 0 {
+		wait = time.Duration(half + rand.Int64N(half+1))
+	}
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if ra, ok := retryAfter(resp.Header.Get("Retry-After"), c.now()); ok && ra > wait {
+			wait = ra
+		}
+	}
+	return min(max(wait, minWait), maxWait)
+}
+
+// retryAfter parses a Retry-After value in seconds or as an HTTP date.
+func retryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		if secs > int64(365*24*time.Hour/time.Second) {
+			secs = int64(365 * 24 * time.Hour / time.Second)
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// errorHandler is the go-retryablehttp ErrorHandler, called when attempts
+// are used up or a failure is not retried. The last response goes back to
+// the pipeline (which turns it into an *APIError with the server's message);
+// a transport error is returned as is, for the pipeline to wrap.
+func errorHandler(resp *http.Response, err error, numTries int) (*http.Response, error) {
+	if resp != nil {
+		return resp, nil
+	}
+	return nil, &attemptsError{err: err, attempts: numTries}
+}
+
+// attemptsError records how many attempts a transport failure took, without
+// hiding the failure itself.
+type attemptsError struct {
+	err      error
+	attempts int
+}
+
+func (e *attemptsError) Error() string {
+	if e.attempts <= 1 {
+		return e.err.Error()
+	}
+	return e.err.Error() + " (after " + strconv.Itoa(e.attempts) + " attempts)"
+}
+
+func (e *attemptsError) Unwrap() error { return e.err }

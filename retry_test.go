@@ -1,0 +1,361 @@
+package keyfactor
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+)
+
+var (
+	errRefused = &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	errReset   = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+)
+
+// sequence answers with each responder in turn, then keeps using the last.
+func sequence(rs ...httpmock.Responder) httpmock.Responder {
+	var n atomic.Int32
+	return func(req *http.Request) (*http.Response, error) {
+		i := min(int(n.Add(1))-1, len(rs)-1)
+		return rs[i](req)
+	}
+}
+
+// first answers with a failure once, then with ok.
+func first(fail httpmock.Responder, ok httpmock.Responder) httpmock.Responder {
+	return sequence(fail, ok)
+}
+
+func status(code int) httpmock.Responder {
+	return httpmock.NewStringResponder(code, `{"ErrorCode":"0xA0110002","Message":"try later"}`)
+}
+
+func TestRetryMatrix(t *testing.T) {
+	owner := func(c *Client) error {
+		return c.Certificates.UpdateOwner(context.Background(), 5, UpdateOwnerRequest{NewRoleID: Ptr(2)})
+	}
+	create := func(c *Client) error {
+		_, err := c.Roles.CreateV1(context.Background(), CreateRoleV1Request{Name: "n", Description: "d"})
+		return err
+	}
+	okOwner := httpmock.NewStringResponder(204, "")
+	okRole := httpmock.NewStringResponder(200, `{"Id":9,"Name":"n","Description":"d"}`)
+	tests := []struct {
+		name      string
+		method    string
+		fail      httpmock.Responder
+		wantCalls int
+		wantErr   bool
+	}{
+		{"PUT retried on 503", "PUT", status(503), 2, false},
+		{"PUT retried on 502", "PUT", status(502), 2, false},
+		{"PUT retried on 504", "PUT", status(504), 2, false},
+		{"PUT retried on 429", "PUT", status(429), 2, false},
+		{"PUT retried on connection refused", "PUT", httpmock.NewErrorResponder(errRefused), 2, false},
+		{"PUT retried on connection reset", "PUT", httpmock.NewErrorResponder(errReset), 2, false},
+		{"PUT not retried on 500", "PUT", status(500), 1, true},
+		{"PUT not retried on 400", "PUT", status(400), 1, true},
+		{"PUT not retried on a certificate error", "PUT", httpmock.NewErrorResponder(x509.UnknownAuthorityError{}), 1, true},
+		{"POST sent once on 500", "POST", status(500), 1, true},
+		{"POST sent once on 502", "POST", status(502), 1, true},
+		{"POST sent once on 504", "POST", status(504), 1, true},
+		{"POST sent once on connection reset", "POST", httpmock.NewErrorResponder(errReset), 1, true},
+		{"POST retried on 429", "POST", status(429), 2, false},
+		{"POST retried on 503", "POST", status(503), 2, false},
+		{"POST retried on connection refused", "POST", httpmock.NewErrorResponder(errRefused), 2, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, m := newTestClient(t)
+			run, ok := owner, okOwner
+			if tt.method == "POST" {
+				run, ok = create, okRole
+			}
+			m.RegisterNoResponder(first(tt.fail, ok))
+			err := run(c)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if got := m.GetTotalCallCount(); got != tt.wantCalls {
+				t.Errorf("sent %d times, want %d", got, tt.wantCalls)
+			}
+			for _, r := range m.requests() {
+				if r.Method != tt.method {
+					t.Errorf("method %s", r.Method)
+				}
+			}
+		})
+	}
+}
+
+func TestRetriesCarryTheSameBody(t *testing.T) {
+	c, m := newTestClient(t)
+	m.RegisterNoResponder(sequence(status(503), status(503), httpmock.NewStringResponder(204, "")))
+	if err := c.Certificates.UpdateOwner(context.Background(), 5, UpdateOwnerRequest{NewRoleName: Ptr("Owners")}); err != nil {
+		t.Fatal(err)
+	}
+	reqs := m.requests()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	for _, r := range reqs {
+		assertJSON(t, r.Body, `{"NewRoleName":"Owners"}`)
+		if r.Header.Get("Authorization") == "" {
+			t.Error("a retry lost its Authorization header")
+		}
+	}
+}
+
+func TestLastFailureIsTheServersAnswer(t *testing.T) {
+	c, m := newTestClient(t)
+	m.RegisterNoResponder(fixtureResponder(t, 503, "error_server_unavailable.json"))
+	err := c.Certificates.ClearOwner(context.Background(), 5, OwnerScope{})
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 || apiErr.ErrorCode != "0xA0110002" ||
+		apiErr.Message != "The service is temporarily unavailable. Please retry later." {
+		t.Fatalf("err = %#v", err)
+	}
+	if strings.Contains(err.Error(), "giving up") {
+		t.Errorf("error hides the answer: %v", err)
+	}
+	if got := m.GetTotalCallCount(); got != DefaultMaxRetries+1 {
+		t.Errorf("sent %d times, want %d", got, DefaultMaxRetries+1)
+	}
+}
+
+func TestTransportErrorStaysWrapped(t *testing.T) {
+	c, m := newTestClient(t)
+	m.RegisterNoResponder(httpmock.NewErrorResponder(errRefused))
+	err := c.Certificates.ClearOwner(context.Background(), 5, OwnerScope{})
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("errors.Is(err, ECONNREFUSED) = false for %v", err)
+	}
+	if !strings.Contains(err.Error(), "after 4 attempts") || strings.Contains(err.Error(), "giving up") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestNegativeMaxRetriesMeansOneAttempt(t *testing.T) {
+	c, m := newTestClient(t, func(c *Config) { c.Retry.MaxRetries = -1 })
+	m.RegisterNoResponder(status(503))
+	_ = c.Certificates.ClearOwner(context.Background(), 5, OwnerScope{})
+	if got := m.GetTotalCallCount(); got != 1 {
+		t.Errorf("sent %d times", got)
+	}
+}
+
+func TestRetryAfterIsCappedAtMaxWait(t *testing.T) {
+	c, m := newTestClient(t, func(c *Config) { c.Retry = RetryPolicy{MinWait: time.Millisecond, MaxWait: 20 * time.Millisecond} })
+	m.RegisterNoResponder(first(status(429).HeaderSet(http.Header{"Retry-After": {"3600"}}),
+		httpmock.NewStringResponder(204, "")))
+	start := time.Now()
+	if err := c.Certificates.ClearOwner(context.Background(), 5, OwnerScope{}); err != nil {
+		t.Fatal(err)
+	}
+	if elapsed := time.Since(start); elapsed > 2*time.Second {
+		t.Errorf("waited %v for Retry-After: 3600 with MaxWait 20ms", elapsed)
+	}
+	if m.GetTotalCallCount() != 2 {
+		t.Errorf("sent %d times", m.GetTotalCallCount())
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	c, _ := newTestClient(t)
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	c.now = func() time.Time { return now }
+	minW, maxW := 100*time.Millisecond, 5*time.Second
+	withRA := func(code int, ra string) *http.Response {
+		return &http.Response{StatusCode: code, Header: http.Header{"Retry-After": {ra}}}
+	}
+	tests := []struct {
+		name    string
+		attempt int
+		resp    *http.Response
+		lo, hi  time.Duration
+	}{
+		{"first wait", 0, nil, minW, minW},
+		{"second wait doubles", 1, nil, minW, 200 * time.Millisecond},
+		{"fourth wait", 3, nil, 400 * time.Millisecond, 800 * time.Millisecond},
+		{"capped at MaxWait", 30, nil, maxW / 2, maxW},
+		{"Retry-After seconds honoured", 0, withRA(429, "2"), 2 * time.Second, 2 * time.Second},
+		{"Retry-After 3600 capped", 0, withRA(503, "3600"), maxW, maxW},
+		{"Retry-After date", 0, withRA(503, now.Add(3*time.Second).Format(http.TimeFormat)), 3 * time.Second, 3 * time.Second},
+		{"Retry-After in the past", 0, withRA(503, now.Add(-time.Hour).Format(http.TimeFormat)), minW, minW},
+		{"Retry-After garbage", 0, withRA(429, "soon"), minW, minW},
+		{"Retry-After ignored on 502", 0, withRA(502, "3"), minW, minW},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 50 { // jitter: every pick must stay in range
+				got := c.backoff(minW, maxW, tt.attempt, tt.resp)
+				if got < tt.lo || got > tt.hi {
+					t.Fatalf("backoff = %v, want within [%v, %v]", got, tt.lo, tt.hi)
+				}
+			}
+		})
+	}
+}
+
+func TestCancelEndsAWaitAtOnce(t *testing.T) {
+	hour := RetryPolicy{MinWait: time.Hour, MaxWait: time.Hour}
+	c, m := newTestClient(t, func(c *Config) { c.Retry = hour })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m.RegisterNoResponder(func(*http.Request) (*http.Response, error) {
+		time.AfterFunc(10*time.Millisecond, cancel) // cancel while the client waits an hour
+		return httpmock.NewStringResponse(503, ""), nil
+	})
+	start := time.Now()
+	err := c.Certificates.ClearOwner(ctx, 5, OwnerScope{})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Errorf("cancel took %v", elapsed)
+	}
+	if m.GetTotalCallCount() != 1 {
+		t.Errorf("sent %d times", m.GetTotalCallCount())
+	}
+}
+
+// Real sockets from here on: what httpmock cannot show.
+
+// countingDialer counts dial attempts through a real transport.
+func countingTransport(dials *atomic.Int32) *http.Transport {
+	t := newDefaultTransport()
+	d := &net.Dialer{Timeout: time.Second}
+	t.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		return d.DialContext(ctx, network, addr)
+	}
+	return t
+}
+
+func TestPOSTIsRetriedWhenTheConnectionIsRefused(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now: every dial is refused
+
+	var dials atomic.Int32
+	c, err := NewClient(Config{BaseURL: "http://" + addr + "/KeyfactorAPI", AllowInsecureHTTP: true,
+		Auth: BearerToken("t"), HTTPClient: &http.Client{Transport: countingTransport(&dials)}, Retry: fastRetry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Roles.CreateV1(context.Background(), CreateRoleV1Request{Name: "n", Description: "d"})
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("err = %v", err)
+	}
+	if got := dials.Load(); got != DefaultMaxRetries+1 {
+		t.Errorf("dialled %d times, want %d", got, DefaultMaxRetries+1)
+	}
+}
+
+func TestPOSTIsNotRetriedAfterTheServerReadIt(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler func(w http.ResponseWriter, r *http.Request)
+		timeout time.Duration
+	}{
+		{"connection reset after reading", func(w http.ResponseWriter, r *http.Request) {
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				if tc, ok := conn.(*net.TCPConn); ok {
+					_ = tc.SetLinger(0) // RST instead of FIN
+				}
+				conn.Close()
+			}
+		}, 0},
+		{"attempt timeout", func(w http.ResponseWriter, r *http.Request) {
+			// The server notices the client hanging up only once the body is read.
+			_, _ = io.Copy(io.Discard, r.Body)
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+		}, 50 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var posts, puts atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodPost {
+					posts.Add(1)
+				} else {
+					puts.Add(1)
+				}
+				tt.handler(w, r)
+			}))
+			defer srv.Close()
+			c, err := NewClient(Config{BaseURL: srv.URL, AllowInsecureHTTP: true, Auth: BearerToken("t"),
+				Timeout: tt.timeout, Retry: fastRetry})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Roles.CreateV1(context.Background(), CreateRoleV1Request{Name: "n", Description: "d"})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if got := posts.Load(); got != 1 {
+				t.Errorf("POST reached the server %d times, want 1: %v", got, err)
+			}
+			// The same failure on an idempotent PUT is retried.
+			_ = c.Certificates.ClearOwner(context.Background(), 1, OwnerScope{})
+			if got := puts.Load(); got != DefaultMaxRetries+1 {
+				t.Errorf("PUT reached the server %d times, want %d", got, DefaultMaxRetries+1)
+			}
+		})
+	}
+}
+
+func TestFailedCallKeepsThePool(t *testing.T) {
+	var conns atomic.Int32
+	var fail atomic.Bool
+	fail.Store(true)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fail.Load() {
+			// 503 until retries run out: go-retryablehttp's failure path,
+			// which calls CloseIdleConnections.
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c, err := NewClient(Config{BaseURL: srv.URL, AllowInsecureHTTP: true, Auth: BearerToken("t"), Retry: fastRetry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := c.Certificates.ClearOwner(ctx, 1, OwnerScope{}); !errors.Is(err, ErrServer) {
+		t.Fatalf("first call: %v", err)
+	}
+	fail.Store(false)
+	if err := c.Certificates.ClearOwner(ctx, 1, OwnerScope{}); err != nil {
+		t.Fatalf("second call: %v", err)
+	}
+	if got := conns.Load(); got != 1 {
+		t.Errorf("opened %d connections; the failed call emptied the pool", got)
+	}
+}
