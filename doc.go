@@ -1,0 +1,70 @@
+// Package keyfactor is a typed client for the Keyfactor Command REST API:
+// certificate owners and security roles. It is an independent open-source
+// SDK, not a Keyfactor product.
+//
+// # Configuration
+//
+// Create one Client and share it; it is safe for concurrent use and reuses
+// connections and OAuth tokens:
+//
+//	client, err := keyfactor.NewClient(keyfactor.Config{
+//		BaseURL: "https://kf.example.com/KeyfactorAPI",
+//		Auth:    keyfactor.BasicAuth{Username: "svc-pki", Password: pw, Domain: "EXAMPLE"},
+//	})
+//
+// BaseURL is used as given (Keyfactor lets the API path change at install
+// time); it must be https unless Config.AllowInsecureHTTP is set. NewClient
+// validates the Config and makes no network call. ConfigFromEnv and
+// NewClientFromEnv read the KEYFACTOR_* variables and
+// ~/.keyfactor/command_config.json used by Keyfactor's own Go tools.
+//
+// # Authentication
+//
+// BasicAuth sends DOMAIN\user (a user name holding "\" or "@" is sent as
+// given). BearerToken sends a static access token. OAuth2ClientCredentials
+// fetches a token with the client-credentials grant, caches it for all
+// goroutines and refreshes it shortly before it expires. Any other
+// Authenticator can be plugged in. fmt, slog and encoding/json never show a
+// password, secret or token, and no error or log line holds one.
+//
+// # Errors
+//
+// Invalid input returns a *ValidationError naming every bad field, and
+// nothing is sent. Any non-2xx answer is an *APIError with the status,
+// Keyfactor's ErrorCode and Message, and the first 64 KiB of the body.
+// errors.Is works with ErrValidation, ErrUnauthorized, ErrForbidden,
+// ErrNotFound, ErrConflict, ErrRateLimited and ErrServer; transport and
+// context errors stay wrapped:
+//
+//	err := client.Certificates.UpdateOwner(ctx, 42, keyfactor.UpdateOwnerRequest{NewRoleID: keyfactor.Ptr(7)})
+//	var apiErr *keyfactor.APIError
+//	switch {
+//	case errors.Is(err, keyfactor.ErrValidation): // fix the input
+//	case errors.Is(err, keyfactor.ErrNotFound): // no such certificate
+//	case errors.As(err, &apiErr): // apiErr.StatusCode, apiErr.ErrorCode, apiErr.Message
+//	}
+//
+// # Retries
+//
+// Requests go through go-retryablehttp with an idempotency-aware policy.
+// GET and PUT (the owner update is idempotent) retry on connection errors,
+// 429, 502, 503 and 504. A POST (role create, copy) is retried only when the
+// server cannot have acted on it: the connection was never established, or
+// the answer was 429 or 503; never after a timeout or a connection lost
+// mid-request. Roles.Create then looks the role up instead of sending it
+// twice. Waits grow exponentially from RetryPolicy.MinWait with jitter, honour
+// Retry-After up to RetryPolicy.MaxWait, and end at once when the context is
+// done. Without a context deadline one call lasts at most about
+// (MaxRetries+1)·Timeout + MaxRetries·MaxWait (4 min 30 s with the defaults),
+// so pass a context with a deadline.
+//
+// # Testing with keyfactortest
+//
+// Package keyfactortest runs an in-process fake Keyfactor Command, like
+// net/http/httptest, for tests of code built on this SDK:
+//
+//	srv := keyfactortest.NewServer()
+//	defer srv.Close()
+//	client, _ := keyfactor.NewClient(keyfactor.Config{BaseURL: srv.URL, AllowInsecureHTTP: true,
+//		Auth: keyfactor.BasicAuth{Username: keyfactortest.AdminUser, Password: keyfactortest.AdminPassword}})
+package keyfactor
