@@ -1,0 +1,435 @@
+// Package keyfactortest runs an in-process fake Keyfactor Command API for
+// tests, in the manner of net/http/httptest.
+//
+// The fake speaks Keyfactor's wire format as Keyfactor documents it: it
+// requires the x-keyfactor-requested-with header, checks basic and bearer
+// credentials and the caller's permissions, selects v1 or v2 behaviour by
+// x-keyfactor-api-version (absent means v1), answers every failure with
+// Keyfactor's error JSON, stores roles (with v1 and v2 views of the same
+// role) and certificate owners, and can be told to fail. It decodes request
+// bodies strictly: an unknown JSON field is a 400, so a client that sends a
+// misspelt field name finds out here rather than against a real server that
+// would silently ignore it.
+//
+// The package imports only the standard library and does not import the
+// SDK: it is a second, independent reading of the wire format.
+//
+// What it does not model: translation between v1 and v2 permission grammars
+// (a role keeps the permissions of the version that wrote it), permission
+// sets' contents, and any endpoint beyond certificate owners and roles. The
+// ErrorCode values it sends are shaped like Keyfactor's but illustrative.
+package keyfactortest
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// Credentials seeded into every server. The administrator holds "/" (full
+// control).
+const (
+	AdminUser     = `KEYFACTOR\admin`
+	AdminPassword = "keyfactortest-admin-password"
+	AdminToken    = "keyfactortest-admin-token"
+)
+
+// GlobalPermissionSetID is the permission set every server starts with; a
+// role created without a PermissionSetId is assigned to it.
+const GlobalPermissionSetID = "00000000-0000-0000-0000-000000000000"
+
+// DefaultAPIPath is where the API is served unless WithAPIPath says
+// otherwise.
+const DefaultAPIPath = "/KeyfactorAPI"
+
+// Server is a fake Keyfactor Command API. Its methods are safe for concurrent
+// use.
+type Server struct {
+	// URL is the API's base URL, API path included
+	// ("http://127.0.0.1:PORT/KeyfactorAPI"): what an SDK takes as its base URL.
+	URL string
+	// TokenURL is the fake identity provider's OAuth2 token endpoint
+	// (client-credentials grant) for clients added with AddOAuthClient.
+	TokenURL string
+
+	srv     *httptest.Server
+	apiPath string
+
+	mu             sync.Mutex
+	users          map[string]*account // by lower-case DOMAIN\name
+	tokens         map[string]*account
+	oauthClients   map[string]*oauthClient
+	roles          map[int]*storedRole
+	nextRoleID     int
+	nextClaimID    int
+	certs          map[int]*Certificate
+	permissionSets map[string]string
+	faults         []*faultState
+	requests       []Request
+	tokenRequests  int
+	issued         int
+}
+
+type account struct {
+	name        string
+	password    string
+	permissions []perm
+}
+
+type oauthClient struct {
+	secret string
+	acct   *account
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithAPIPath serves the API under path instead of DefaultAPIPath
+// ("/Keyfactor/API", say, as some installs do).
+func WithAPIPath(path string) Option {
+	return func(s *Server) { s.apiPath = "/" + strings.Trim(path, "/") }
+}
+
+// NewServer starts a fake Keyfactor Command over plain HTTP. Close it when done.
+func NewServer(opts ...Option) *Server {
+	s := newServer(opts)
+	s.srv = httptest.NewServer(s)
+	s.setURLs()
+	return s
+}
+
+// NewTLSServer starts a fake Keyfactor Command over HTTPS with a self-signed
+// certificate; Client returns an *http.Client that trusts it.
+func NewTLSServer(opts ...Option) *Server {
+	s := newServer(opts)
+	s.srv = httptest.NewTLSServer(s)
+	s.setURLs()
+	return s
+}
+
+func newServer(opts []Option) *Server {
+	s := &Server{
+		apiPath:        DefaultAPIPath,
+		users:          map[string]*account{},
+		tokens:         map[string]*account{},
+		oauthClients:   map[string]*oauthClient{},
+		roles:          map[int]*storedRole{},
+		nextRoleID:     1,
+		nextClaimID:    1,
+		certs:          map[int]*Certificate{},
+		permissionSets: map[string]string{GlobalPermissionSetID: "Global"},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.AddUser(User{Name: AdminUser, Password: AdminPassword, Token: AdminToken, Permissions: []string{"/"}})
+	return s
+}
+
+func (s *Server) setURLs() {
+	s.URL = s.srv.URL + s.apiPath
+	s.TokenURL = s.srv.URL + "/oauth2/token"
+}
+
+// Client returns an *http.Client configured for the server (for NewTLSServer,
+// one that trusts its certificate).
+func (s *Server) Client() *http.Client { return s.srv.Client() }
+
+// Certificate returns the TLS certificate of a NewTLSServer, or nil.
+func (s *Server) Certificate() *x509.Certificate { return s.srv.Certificate() }
+
+// Close shuts the server down and blocks until its requests have finished.
+func (s *Server) Close() { s.srv.Close() }
+
+// User is an account the server accepts. Name is DOMAIN\user for basic auth;
+// Token, when set, is also accepted as a bearer token. Permissions are v2
+// permission paths ("/" is full control; "/certificates/collections/change_owner/5/"
+// is scoped to collection 5).
+type User struct {
+	Name, Password, Token string
+	Permissions           []string
+}
+
+// AddUser adds or replaces an account.
+func (s *Server) AddUser(u User) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := &account{name: u.Name, password: u.Password, permissions: parsePerms(u.Permissions)}
+	s.users[strings.ToLower(u.Name)] = a
+	if u.Token != "" {
+		s.tokens[u.Token] = a
+	}
+}
+
+// AddOAuthClient lets a client-credentials client fetch tokens from
+// TokenURL; its tokens carry the given v2 permissions.
+func (s *Server) AddOAuthClient(clientID, clientSecret string, permissions ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.oauthClients[clientID] = &oauthClient{secret: clientSecret,
+		acct: &account{name: "oauth:" + clientID, permissions: parsePerms(permissions)}}
+}
+
+// TokenRequests returns how many token requests TokenURL has answered.
+func (s *Server) TokenRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokenRequests
+}
+
+// AddPermissionSet adds a permission set that roles may name.
+func (s *Server) AddPermissionSet(id, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.permissionSets[strings.ToLower(id)] = name
+}
+
+// Request is one request the server received, recorded before any fault
+// or handler ran.
+type Request struct {
+	Method string
+	Path   string // the URL path, API path included
+	Query  string // the raw query
+	Header http.Header
+	Body   []byte
+}
+
+// Requests returns every request received so far, in order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.requests)
+}
+
+// ResetRequests forgets the recorded requests.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = nil
+}
+
+// maxBody bounds a request body the fake will read.
+const maxBody = 1 << 20
+
+// ServeHTTP records the request, applies any pending fault and serves it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, "The request body could not be read.")
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body)) // for handlers that parse forms
+	s.mu.Lock()
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+		Header: r.Header.Clone(), Body: body})
+	f := s.takeFault(r)
+	s.mu.Unlock()
+
+	if f != nil {
+		if f.Drop == DropBeforeHandler {
+			drop(w)
+			return
+		}
+		if f.Drop == 0 {
+			writeFault(w, f)
+			return
+		}
+	}
+	if f != nil && f.Drop == DropAfterHandler {
+		// The change is applied, then the client never hears of it.
+		s.serve(httptest.NewRecorder(), r, body)
+		drop(w)
+		return
+	}
+	s.serve(w, r, body)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, body []byte) {
+	if r.URL.Path == "/oauth2/token" {
+		s.serveToken(w, r)
+		return
+	}
+	rel, ok := strings.CutPrefix(r.URL.Path, s.apiPath+"/")
+	if !ok {
+		writeError(w, http.StatusNotFound, codeNotFound, "No API is served at "+r.URL.Path+".")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	acct, status, msg := s.authenticate(r)
+	if acct == nil {
+		w.Header().Set("WWW-Authenticate", `Basic realm="Keyfactor"`)
+		writeError(w, status, codeUnauthorized, msg)
+		return
+	}
+	if r.Header.Get("x-keyfactor-requested-with") != "APIClient" {
+		writeError(w, http.StatusBadRequest, codeBadRequest,
+			"The x-keyfactor-requested-with header is required and must be 'APIClient'.")
+		return
+	}
+	version, ok := apiVersion(r.Header.Get("x-keyfactor-api-version"))
+	if !ok {
+		writeError(w, http.StatusBadRequest, codeBadRequest,
+			fmt.Sprintf("Unsupported API version '%s'.", r.Header.Get("x-keyfactor-api-version")))
+		return
+	}
+	if len(body) > 0 && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		writeError(w, http.StatusUnsupportedMediaType, codeBadRequest, "Content-Type must be application/json.")
+		return
+	}
+	w.Header().Set("x-keyfactor-product-version", "25.1.1.0")
+	c := &reqCtx{w: w, r: r, body: body, acct: acct, version: version}
+	s.route(c, strings.Split(strings.TrimSuffix(rel, "/"), "/"))
+}
+
+// reqCtx is one API request being served, under s.mu.
+type reqCtx struct {
+	w       http.ResponseWriter
+	r       *http.Request
+	body    []byte
+	acct    *account
+	version int
+}
+
+func (s *Server) route(c *reqCtx, seg []string) {
+	m := c.r.Method
+	switch {
+	case len(seg) == 3 && strings.EqualFold(seg[0], "Certificates") && strings.EqualFold(seg[2], "Owner"):
+		if m != http.MethodPut {
+			methodNotAllowed(c.w, http.MethodPut)
+			return
+		}
+		s.putOwner(c, seg[1])
+	case len(seg) == 2 && strings.EqualFold(seg[0], "Security") && strings.EqualFold(seg[1], "Roles"):
+		switch m {
+		case http.MethodPost:
+			s.createRole(c)
+		case http.MethodGet:
+			s.listRoles(c)
+		default:
+			methodNotAllowed(c.w, "GET, POST")
+		}
+	case len(seg) == 3 && strings.EqualFold(seg[0], "Security") && strings.EqualFold(seg[1], "Roles"):
+		if m != http.MethodGet {
+			methodNotAllowed(c.w, http.MethodGet)
+			return
+		}
+		s.getRole(c, seg[2])
+	case len(seg) == 4 && strings.EqualFold(seg[0], "Security") && strings.EqualFold(seg[1], "Roles") &&
+		strings.EqualFold(seg[3], "Copy"):
+		if m != http.MethodPost {
+			methodNotAllowed(c.w, http.MethodPost)
+			return
+		}
+		s.copyRole(c, seg[2])
+	default:
+		writeError(c.w, http.StatusNotFound, codeNotFound, "No endpoint matches "+c.r.Method+" "+c.r.URL.Path+".")
+	}
+}
+
+func apiVersion(h string) (int, bool) {
+	switch h {
+	case "", "1", "1.0":
+		return 1, true
+	case "2", "2.0":
+		return 2, true
+	}
+	return 0, false
+}
+
+// Error codes the fake sends. Keyfactor's are shaped alike; these values
+// are illustrative.
+const (
+	codeUnauthorized = "0xA0110001"
+	codeUnavailable  = "0xA0110002"
+	codeNotFound     = "0xA0110005"
+	codeBadRequest   = "0xA0110007"
+	codeForbidden    = "0xA0110013"
+	codeBadQuery     = "0xA011004A"
+)
+
+// errorBody is Keyfactor's error JSON.
+type errorBody struct {
+	ErrorCode string `json:"ErrorCode"`
+	Message   string `json:"Message"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, errorBody{ErrorCode: code, Message: msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func methodNotAllowed(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	writeError(w, http.StatusMethodNotAllowed, codeBadRequest, "The requested resource does not support this method.")
+}
+
+// decodeStrict decodes a request body into v, refusing any object key that
+// is not spelt exactly as one of v's json tags (encoding/json alone would
+// accept "NewRoleID" for "NewRoleId"), and trailing data.
+func decodeStrict(body []byte, v any) error {
+	var raw any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&raw); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("unexpected data after the JSON value")
+	}
+	if err := checkKeys(raw, reflect.TypeOf(v), ""); err != nil {
+		return err
+	}
+	return json.Unmarshal(body, v)
+}
+
+// checkKeys walks a decoded JSON value beside the Go type it will fill.
+func checkKeys(raw any, t reflect.Type, at string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch x := raw.(type) {
+	case map[string]any:
+		if t.Kind() != reflect.Struct {
+			return nil
+		}
+		fields := map[string]reflect.Type{}
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			fields[name] = t.Field(i).Type
+		}
+		for k, v := range x {
+			ft, ok := fields[k]
+			if !ok {
+				return fmt.Errorf("unknown field %q%s", k, at)
+			}
+			if err := checkKeys(v, ft, " in "+k); err != nil {
+				return err
+			}
+		}
+	case []any:
+		if t.Kind() != reflect.Slice {
+			return nil
+		}
+		for _, v := range x {
+			if err := checkKeys(v, t.Elem(), at); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

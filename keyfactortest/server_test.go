@@ -1,0 +1,411 @@
+package keyfactortest
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// call sends one raw request, with the Keyfactor headers unless told not to.
+type call struct {
+	method, path, version, body string
+	auth                        string // full Authorization value; "" = admin basic
+	noRequestedWith             bool
+}
+
+func basic(user, pw string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pw))
+}
+
+func (c call) send(t *testing.T, s *Server) (int, http.Header, []byte) {
+	t.Helper()
+	var body io.Reader
+	if c.body != "" {
+		body = strings.NewReader(c.body)
+	}
+	req, err := http.NewRequest(c.method, s.URL+c.path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.auth == "" {
+		c.auth = basic(AdminUser, AdminPassword)
+	}
+	req.Header.Set("Authorization", c.auth)
+	if !c.noRequestedWith {
+		req.Header.Set("x-keyfactor-requested-with", "APIClient")
+	}
+	if c.version != "" {
+		req.Header.Set("x-keyfactor-api-version", c.version)
+	}
+	if c.body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b
+}
+
+// expectError checks a Keyfactor error answer.
+func expectError(t *testing.T, status int, body []byte, wantStatus int, wantMsg string) {
+	t.Helper()
+	if status != wantStatus {
+		t.Fatalf("status %d, want %d: %s", status, wantStatus, body)
+	}
+	var e struct{ ErrorCode, Message string }
+	if err := json.Unmarshal(body, &e); err != nil || !strings.HasPrefix(e.ErrorCode, "0xA011") || e.Message == "" {
+		t.Fatalf("not Keyfactor error JSON: %s", body)
+	}
+	if !strings.Contains(e.Message, wantMsg) {
+		t.Errorf("message %q lacks %q", e.Message, wantMsg)
+	}
+}
+
+const v2Role = `{"Name":"PKI Operators","Description":"ops","Permissions":["/portal/read/"],
+	"Claims":[{"ClaimType":4,"ClaimValue":"pki-ops","ProviderAuthenticationScheme":"Keycloak"},
+	          {"ClaimType":1,"ClaimValue":"KEYEXAMPLE\\PKI Ops","ProviderAuthenticationScheme":"Active Directory"}]}`
+
+func TestRequiredHeadersAndAuth(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	s.AddUser(User{Name: `KEYEXAMPLE\reader`, Password: "pw", Token: "reader-token", Permissions: []string{"/security/read/"}})
+	tests := []struct {
+		name   string
+		call   call
+		status int
+		msg    string
+	}{
+		{"no requested-with header", call{method: "GET", path: "/Security/Roles", noRequestedWith: true}, 400, "x-keyfactor-requested-with"},
+		{"wrong password", call{method: "GET", path: "/Security/Roles", auth: basic(AdminUser, "nope")}, 401, "incorrect"},
+		{"unknown user", call{method: "GET", path: "/Security/Roles", auth: basic(`X\y`, "pw")}, 401, "incorrect"},
+		{"wrong token", call{method: "GET", path: "/Security/Roles", auth: "Bearer nope"}, 401, "token"},
+		{"no credentials", call{method: "GET", path: "/Security/Roles", auth: " "}, 401, "denied"},
+		{"bad version", call{method: "GET", path: "/Security/Roles", version: "3.0"}, 400, "version"},
+		{"missing permission", call{method: "POST", path: "/Security/Roles", version: "2.0", body: v2Role,
+			auth: "Bearer reader-token"}, 403, "/security/modify/"},
+		{"unknown endpoint", call{method: "GET", path: "/Nope"}, 404, "No endpoint"},
+		{"wrong method", call{method: "DELETE", path: "/Security/Roles"}, 405, "method"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, _, b := tt.call.send(t, s)
+			expectError(t, st, b, tt.status, tt.msg)
+		})
+	}
+	// user@DOMAIN is accepted as DOMAIN\user; a bearer token maps to its user.
+	for _, auth := range []string{basic("reader@KEYEXAMPLE", "pw"), basic(`keyexample\READER`, "pw"), "Bearer reader-token"} {
+		if st, _, b := (call{method: "GET", path: "/Security/Roles", auth: auth}).send(t, s); st != 200 {
+			t.Errorf("%s: %d %s", auth, st, b)
+		}
+	}
+}
+
+func TestRolesV1AndV2Views(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	st, _, b := call{method: "POST", path: "/Security/Roles", version: "2.0", body: v2Role}.send(t, s)
+	if st != 200 {
+		t.Fatalf("%d %s", st, b)
+	}
+	var v2 struct {
+		Id     int
+		Claims []struct {
+			ClaimType string
+			Provider  struct{ AuthenticationScheme string }
+		}
+		PermissionSetId string
+	}
+	if err := json.Unmarshal(b, &v2); err != nil || v2.Id == 0 || len(v2.Claims) != 2 || v2.Claims[0].ClaimType != "OAuthRole" ||
+		v2.Claims[1].Provider.AuthenticationScheme != "Active Directory" || v2.PermissionSetId != GlobalPermissionSetID {
+		t.Fatalf("v2 create answer: %s", b)
+	}
+	// v1 view of the same role: AD claims become identities.
+	st, _, b = call{method: "GET", path: fmt.Sprintf("/Security/Roles/%d", v2.Id)}.send(t, s)
+	var v1 struct {
+		Enabled, Valid bool
+		Identities     []struct{ AccountName, IdentityType string }
+	}
+	if st != 200 || json.Unmarshal(b, &v1) != nil || !v1.Enabled || len(v1.Identities) != 1 ||
+		v1.Identities[0].AccountName != `KEYEXAMPLE\PKI Ops` || v1.Identities[0].IdentityType != "Group" {
+		t.Fatalf("v1 view: %d %s", st, b)
+	}
+	// v1 create, then copy.
+	st, _, b = call{method: "POST", path: "/Security/Roles", version: "1.0", body: `{"Name":"Legacy","Description":"d",
+		"Enabled":false,"Permissions":["Certificates:Read"],"Identities":[{"AccountName":"KEYEXAMPLE\\jsmith","SID":"S-1-5-21-9"}]}`}.send(t, s)
+	var legacy struct {
+		Id         int
+		Enabled    bool
+		Identities []struct{ SID string }
+	}
+	if st != 200 || json.Unmarshal(b, &legacy) != nil || legacy.Enabled || len(legacy.Identities) != 1 || legacy.Identities[0].SID != "S-1-5-21-9" {
+		t.Fatalf("v1 create: %d %s", st, b)
+	}
+	st, _, b = call{method: "POST", path: fmt.Sprintf("/Security/Roles/%d/Copy", legacy.Id), version: "1.0",
+		body: `{"Name":"Legacy copy","Description":"d2"}`}.send(t, s)
+	if st != 200 || !strings.Contains(string(b), `"Permissions":["Certificates:Read"]`) || !strings.Contains(string(b), "jsmith") {
+		t.Fatalf("copy: %d %s", st, b)
+	}
+	if got := len(s.Roles()); got != 3 {
+		t.Errorf("%d roles stored", got)
+	}
+	st, _, b = call{method: "POST", path: fmt.Sprintf("/Security/Roles/%d/Copy", legacy.Id), version: "2.0",
+		body: `{"Name":"x","Description":"d"}`}.send(t, s)
+	expectError(t, st, b, 404, "version 1.0 only")
+}
+
+func TestRoleRules(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	s.AddRole(Role{Name: "PKI Operators", Description: "d"})
+	tests := []struct {
+		name, version, body string
+		status              int
+		msg                 string
+	}{
+		{"duplicate name, any case", "2.0", `{"Name":"pki operators","Description":"d"}`, 400, "already exists"},
+		{"redundant permissions", "2.0", `{"Name":"n","Description":"d","Permissions":["/certificates/","/certificates/collections/read/"]}`,
+			400, "Redundant permissions detected"},
+		{"repeated permission", "2.0", `{"Name":"n","Description":"d","Permissions":["/portal/read/","/portal/read/"]}`, 400, "Redundant"},
+		{"malformed permission", "2.0", `{"Name":"n","Description":"d","Permissions":["Portal:Read"]}`, 400, "not valid"},
+		{"claim type as a name", "2.0", `{"Name":"n","Description":"d","Claims":[{"ClaimType":"User","ClaimValue":"a",
+			"ProviderAuthenticationScheme":"Active Directory"}]}`, 400, "not valid"},
+		{"claim type out of range", "2.0", `{"Name":"n","Description":"d","Claims":[{"ClaimType":9,"ClaimValue":"a",
+			"ProviderAuthenticationScheme":"x"}]}`, 400, "ClaimType 9"},
+		{"misspelt field", "2.0", `{"Name":"n","Description":"d","PermissionSetID":"x"}`, 400, "unknown field"},
+		{"no description", "2.0", `{"Name":"n"}`, 400, "Description is required"},
+		{"unknown permission set", "2.0", `{"Name":"n","Description":"d","PermissionSetId":"11111111-1111-1111-1111-111111111111"}`,
+			400, "was not found"},
+		{"v1 identity without account", "1.0", `{"Name":"n","Description":"d","Identities":[{"SID":"S-1"}]}`, 400, "AccountName"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, _, b := call{method: "POST", path: "/Security/Roles", version: tt.version, body: tt.body}.send(t, s)
+			expectError(t, st, b, tt.status, tt.msg)
+		})
+	}
+	st, _, b := call{method: "GET", path: "/Security/Roles/999", version: "2.0"}.send(t, s)
+	expectError(t, st, b, 404, "999")
+}
+
+func TestRoleListQuery(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	for i := range 60 {
+		s.AddRole(Role{Name: fmt.Sprintf("Role %02d", i), Description: "d"})
+	}
+	list := func(q url.Values) []struct {
+		Id   int
+		Name string
+	} {
+		st, _, b := call{method: "GET", path: "/Security/Roles?" + q.Encode(), version: "2.0"}.send(t, s)
+		var out []struct {
+			Id   int
+			Name string
+		}
+		if st != 200 || json.Unmarshal(b, &out) != nil {
+			t.Fatalf("%d %s", st, b)
+		}
+		return out
+	}
+	if got := list(url.Values{}); len(got) != 50 {
+		t.Errorf("default page has %d roles, want 50", len(got))
+	}
+	if got := list(url.Values{"PageReturned": {"2"}, "ReturnLimit": {"50"}}); len(got) != 10 || got[0].Name != "Role 50" {
+		t.Errorf("page 2 = %v", got)
+	}
+	if got := list(url.Values{"QueryString": {`Name -eq "role 07"`}}); len(got) != 1 || got[0].Name != "Role 07" {
+		t.Errorf("name query = %v", got)
+	}
+	st, _, b := call{method: "GET", path: "/Security/Roles?QueryString=" + url.QueryEscape(`Description -contains "x"`)}.send(t, s)
+	expectError(t, st, b, 400, "Unsupported query")
+}
+
+func TestOwnerRules(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	ops := s.AddRole(Role{Name: "PKI Operators", Description: "d"})
+	s.AddCertificate(Certificate{ID: 1, CollectionIDs: []int{5}, ContainerID: 9})
+	s.AddCertificate(Certificate{ID: 2, OwnerRoleID: ops, OwnerRequired: true})
+	s.AddUser(User{Name: `KEYEXAMPLE\col5`, Password: "pw", Permissions: []string{"/certificates/collections/change_owner/5/"}})
+	s.AddUser(User{Name: `KEYEXAMPLE\con9`, Password: "pw", Permissions: []string{"/certificate_stores/change_owner/9/"}})
+	col5, con9 := basic(`KEYEXAMPLE\col5`, "pw"), basic(`KEYEXAMPLE\con9`, "pw")
+	id := fmt.Sprint(ops)
+	tests := []struct {
+		name, path, body, auth string
+		status                 int
+		msg                    string
+		owner                  int
+	}{
+		{"by id", "/Certificates/1/Owner", `{"NewRoleId":` + id + `}`, "", 204, "", ops},
+		{"clear", "/Certificates/1/Owner", `{}`, "", 204, "", 0},
+		{"by name, any case", "/Certificates/1/Owner", `{"NewRoleName":"pki operators"}`, "", 204, "", ops},
+		{"empty name does not clear", "/Certificates/1/Owner", `{"NewRoleName":""}`, "", 400, "was not found", ops},
+		{"both fields", "/Certificates/1/Owner", `{"NewRoleId":1,"NewRoleName":"x"}`, "", 400, "not both", ops},
+		{"unknown role", "/Certificates/1/Owner", `{"NewRoleId":77}`, "", 400, "77", ops},
+		{"unknown certificate", "/Certificates/404/Owner", `{}`, "", 404, "404", ops},
+		{"required owner cannot be cleared", "/Certificates/2/Owner", `{}`, "", 400, "required by policy", ops},
+		{"misspelt field", "/Certificates/1/Owner", `{"NewRoleID":1}`, "", 400, "unknown field", ops},
+		{"collection user without scope", "/Certificates/1/Owner", `{}`, col5, 403, "change_owner", ops},
+		{"collection user in the collection", "/Certificates/1/Owner?CollectionId=5", `{}`, col5, 204, "", 0},
+		{"collection user elsewhere", "/Certificates/1/Owner?CollectionId=6", `{"NewRoleId":` + id + `}`, col5, 403, "/6/", 0},
+		{"collection wins over container", "/Certificates/1/Owner?CollectionId=5&ContainerId=9", `{"NewRoleId":` + id + `}`,
+			con9, 403, "collections", 0},
+		{"container user in the container", "/Certificates/1/Owner?ContainerId=9", `{"NewRoleId":` + id + `}`, con9, 204, "", ops},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, _, b := call{method: "PUT", path: tt.path, version: "1.0", body: tt.body, auth: tt.auth}.send(t, s)
+			if tt.status == 204 {
+				if st != 204 || len(b) != 0 {
+					t.Fatalf("%d %s", st, b)
+				}
+			} else {
+				expectError(t, st, b, tt.status, tt.msg)
+			}
+			if owner, _ := s.Owner(1); tt.path != "/Certificates/2/Owner" && tt.path != "/Certificates/404/Owner" && owner != tt.owner {
+				t.Errorf("owner = %d, want %d", owner, tt.owner)
+			}
+		})
+	}
+}
+
+func TestFaults(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	s.FailNext(2, Fault{Method: "POST", Path: "/Security/Roles", Status: 503, RetryAfter: "7"})
+	// A non-matching request passes untouched and does not use the fault up.
+	if st, _, _ := (call{method: "GET", path: "/Security/Roles"}).send(t, s); st != 200 {
+		t.Fatalf("GET status %d", st)
+	}
+	for range 2 {
+		st, h, b := call{method: "POST", path: "/Security/Roles", version: "2.0", body: v2Role}.send(t, s)
+		expectError(t, st, b, 503, "Service Unavailable")
+		if h.Get("Retry-After") != "7" {
+			t.Errorf("Retry-After %q", h.Get("Retry-After"))
+		}
+	}
+	if len(s.Roles()) != 0 {
+		t.Fatal("a failed request stored a role")
+	}
+
+	// Dropped before the handler: nothing stored.
+	s.FailNext(1, Fault{Drop: DropBeforeHandler})
+	if _, err := rawPost(s, v2Role); err == nil {
+		t.Fatal("dropped request got an answer")
+	}
+	if len(s.Roles()) != 0 {
+		t.Fatal("DropBeforeHandler stored a role")
+	}
+	// Dropped after the handler: stored, but the client never hears.
+	s.FailNext(1, Fault{Drop: DropAfterHandler})
+	if _, err := rawPost(s, v2Role); err == nil {
+		t.Fatal("dropped request got an answer")
+	}
+	if roles := s.Roles(); len(roles) != 1 || roles[0].Name != "PKI Operators" {
+		t.Fatalf("DropAfterHandler: roles = %+v", roles)
+	}
+	reqs := s.Requests()
+	if len(reqs) != 5 || reqs[4].Method != "POST" || !strings.Contains(string(reqs[4].Body), "PKI Operators") ||
+		reqs[4].Path != "/KeyfactorAPI/Security/Roles" || reqs[4].Header.Get("x-keyfactor-api-version") != "2.0" {
+		t.Errorf("recorded %d requests: %+v", len(reqs), reqs)
+	}
+}
+
+func rawPost(s *Server, body string) (*http.Response, error) {
+	req, _ := http.NewRequest("POST", s.URL+"/Security/Roles", strings.NewReader(body))
+	req.Header.Set("Authorization", basic(AdminUser, AdminPassword))
+	req.Header.Set("x-keyfactor-requested-with", "APIClient")
+	req.Header.Set("x-keyfactor-api-version", "2.0")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.Client().Do(req)
+	if err == nil {
+		resp.Body.Close()
+	}
+	return resp, err
+}
+
+func TestOAuthTokenEndpoint(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	s.AddOAuthClient("kf-sdk", "cs-1", "/security/read/")
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"kf-sdk"}, "client_secret": {"cs-1"}}
+	resp, err := s.Client().PostForm(s.TokenURL, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || tok.AccessToken == "" {
+		t.Fatalf("token: %d %+v", resp.StatusCode, tok)
+	}
+	if st, _, b := (call{method: "GET", path: "/Security/Roles", auth: "Bearer " + tok.AccessToken}).send(t, s); st != 200 {
+		t.Errorf("%d %s", st, b)
+	}
+	form.Set("client_secret", "wrong")
+	resp, _ = s.Client().PostForm(s.TokenURL, form)
+	resp.Body.Close()
+	if resp.StatusCode != 401 || s.TokenRequests() != 2 {
+		t.Errorf("bad secret: %d, %d token requests", resp.StatusCode, s.TokenRequests())
+	}
+}
+
+func TestTLSAndAPIPath(t *testing.T) {
+	s := NewTLSServer(WithAPIPath("Keyfactor/API/"))
+	defer s.Close()
+	if !strings.HasPrefix(s.URL, "https://") || !strings.HasSuffix(s.URL, "/Keyfactor/API") || s.Certificate() == nil {
+		t.Fatalf("URL %s", s.URL)
+	}
+	if st, _, b := (call{method: "GET", path: "/Security/Roles"}).send(t, s); st != 200 {
+		t.Fatalf("%d %s", st, b)
+	}
+	resp, err := s.Client().Get(strings.Replace(s.URL, "/Keyfactor/API", "/KeyfactorAPI", 1) + "/Security/Roles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Errorf("default path answered %d on a server with another path", resp.StatusCode)
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	role := s.AddRole(Role{Name: "Owners", Description: "d"})
+	var wg sync.WaitGroup
+	for i := range 20 {
+		s.AddCertificate(Certificate{ID: i + 1})
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			call{method: "PUT", path: fmt.Sprintf("/Certificates/%d/Owner", i+1), body: fmt.Sprintf(`{"NewRoleId":%d}`, role)}.send(t, s)
+		}()
+		go func() {
+			defer wg.Done()
+			call{method: "POST", path: "/Security/Roles", version: "2.0",
+				body: fmt.Sprintf(`{"Name":"Role %d","Description":"d"}`, i)}.send(t, s)
+			_ = s.Requests()
+		}()
+	}
+	wg.Wait()
+	for i := range 20 {
+		if owner, ok := s.Owner(i + 1); !ok || owner != role {
+			t.Errorf("certificate %d owner = %d", i+1, owner)
+		}
+	}
+	if len(s.Roles()) != 21 {
+		t.Errorf("%d roles", len(s.Roles()))
+	}
+}
