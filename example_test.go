@@ -1,0 +1,146 @@
+package keyfactor_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+
+	"github.com/keyfactor-sdk/keyfactor-go"
+	"github.com/keyfactor-sdk/keyfactor-go/keyfactortest"
+)
+
+// exampleClient starts a fake Keyfactor Command and returns a Client for it.
+// Against a real server, only the Config differs.
+func exampleClient() (*keyfactortest.Server, *keyfactor.Client) {
+	srv := keyfactortest.NewServer()
+	client, err := keyfactor.NewClient(keyfactor.Config{
+		BaseURL:           srv.URL,
+		AllowInsecureHTTP: true, // the fake serves plain http
+		Auth:              keyfactor.BasicAuth{Username: keyfactortest.AdminUser, Password: keyfactortest.AdminPassword},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return srv, client
+}
+
+func ExampleCertificatesService_UpdateOwner() {
+	srv, client := exampleClient()
+	defer srv.Close()
+	ops := srv.AddRole(keyfactortest.Role{Name: "PKI Operators", Description: "Operators of the issuing CAs"})
+	srv.AddCertificate(keyfactortest.Certificate{ID: 42, CollectionIDs: []int{5}})
+
+	ctx := context.Background()
+	err := client.Certificates.UpdateOwner(ctx, 42, keyfactor.UpdateOwnerRequest{
+		NewRoleName:  keyfactor.Ptr("PKI Operators"),
+		CollectionID: 5, // authorize through collection 5's permissions
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	owner, _ := srv.Owner(42)
+	fmt.Println("owner is PKI Operators:", owner == ops)
+
+	// Bad input is refused before anything is sent.
+	err = client.Certificates.UpdateOwner(ctx, 42, keyfactor.UpdateOwnerRequest{})
+	fmt.Println(err)
+	// Output:
+	// owner is PKI Operators: true
+	// keyfactor: Certificates.UpdateOwner: invalid request: NewRoleID: set NewRoleID or NewRoleName (to remove the owner use ClearOwner)
+}
+
+func ExampleCertificatesService_ClearOwner() {
+	srv, client := exampleClient()
+	defer srv.Close()
+	ops := srv.AddRole(keyfactortest.Role{Name: "PKI Operators", Description: "d"})
+	srv.AddCertificate(keyfactortest.Certificate{ID: 42, OwnerRoleID: ops})
+	srv.AddCertificate(keyfactortest.Certificate{ID: 43, OwnerRoleID: ops, OwnerRequired: true})
+
+	ctx := context.Background()
+	if err := client.Certificates.ClearOwner(ctx, 42, keyfactor.OwnerScope{}); err != nil {
+		log.Fatal(err)
+	}
+	_, hasOwner := srv.Owner(42)
+	fmt.Println("certificate 42 has an owner:", hasOwner)
+
+	// A policy that requires an owner makes the server refuse.
+	err := client.Certificates.ClearOwner(ctx, 43, keyfactor.OwnerScope{})
+	var apiErr *keyfactor.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.Message)
+	}
+	// Output:
+	// certificate 42 has an owner: false
+	// 400 The certificate owner role cannot be removed because a Certificate Owner Role is required by policy.
+}
+
+func ExampleRolesService_Create() {
+	srv, client := exampleClient()
+	defer srv.Close()
+
+	role, err := client.Roles.Create(context.Background(), keyfactor.CreateRoleRequest{
+		Name:        "PKI Operators",
+		Description: "Operators of the issuing CAs",
+		Permissions: []string{"/portal/read/", keyfactor.CollectionPermission("change_owner", 5)},
+		Claims: []keyfactor.Claim{
+			{ClaimType: keyfactor.ClaimOAuthRole, ClaimValue: "pki-operators", ProviderAuthenticationScheme: "Keycloak"},
+			{ClaimType: keyfactor.ClaimGroup, ClaimValue: `KEYEXAMPLE\PKI Operators`, ProviderAuthenticationScheme: "Active Directory"},
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(role.ID, role.Name, role.Permissions)
+	for _, c := range role.Claims {
+		fmt.Println(c.ClaimType, c.ClaimValue, c.ProviderAuthenticationScheme)
+	}
+
+	// Every problem is reported at once, and nothing is sent.
+	_, err = client.Roles.Create(context.Background(), keyfactor.CreateRoleRequest{
+		Name:        "Broken",
+		Permissions: []string{"/certificates/", "/certificates/collections/read/"},
+	})
+	fmt.Println(err)
+	// Output:
+	// 1 PKI Operators [/portal/read/ /certificates/collections/change_owner/5/]
+	// OAuthRole pki-operators Keycloak
+	// Group KEYEXAMPLE\PKI Operators Active Directory
+	// keyfactor: Roles.Create: invalid request: Description: must not be blank; Permissions[1]: "/certificates/collections/read/" is redundant: Permissions[0] "/certificates/" already grants it
+}
+
+func ExampleRolesService_Clone() {
+	srv, client := exampleClient()
+	defer srv.Close()
+	src := srv.AddRole(keyfactortest.Role{
+		Name: "PKI Operators", Description: "Operators of the issuing CAs", EmailAddress: "pki-ops@keyexample.com",
+		Permissions: []string{"/portal/read/"},
+		Claims:      []keyfactortest.Claim{{Type: keyfactortest.ClaimOAuthRole, Value: "pki-operators", Scheme: "Keycloak"}},
+	})
+
+	clone, err := client.Roles.Clone(context.Background(), src, keyfactor.CloneRoleRequest{Name: "PKI Operators (EU)"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(clone.Name, "|", clone.Description, "|", clone.EmailAddress)
+	fmt.Println(clone.Permissions, clone.Claims[0].ClaimType, clone.Claims[0].ClaimValue)
+	// Output:
+	// PKI Operators (EU) | Operators of the issuing CAs | pki-ops@keyexample.com
+	// [/portal/read/] OAuthRole pki-operators
+}
+
+func ExampleAPIError() {
+	srv, client := exampleClient()
+	defer srv.Close()
+
+	_, err := client.Roles.Get(context.Background(), 999)
+	var apiErr *keyfactor.APIError
+	switch {
+	case errors.Is(err, keyfactor.ErrNotFound) && errors.As(err, &apiErr):
+		fmt.Println("not found:", apiErr.ErrorCode, apiErr.Message)
+	case err != nil:
+		log.Fatal(err)
+	}
+	// Output:
+	// not found: 0xA0110005 Security role with Id 999 was not found.
+}
