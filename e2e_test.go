@@ -81,14 +81,12 @@ func TestE2ERoles(t *testing.T) {
 		t.Errorf("clone differs from source:\n%+v\n%+v", src, dst)
 	}
 
-	//lint:ignore SA1019 the deprecated v1 methods are still tested
 	v1, err := c.Roles.CreateV1(ctx, keyfactor.CreateRoleV1Request{Name: "Legacy", Description: "d",
 		Enabled: keyfactor.Ptr(true), Permissions: []string{"Certificates:Read"},
 		Identities: []keyfactor.IdentityRef{{AccountName: `KEYEXAMPLE\jsmith`, SID: "S-1-5-21-1-2-3-1105"}}})
 	if err != nil || !v1.Enabled || len(v1.Identities) != 1 || v1.Identities[0].SID != "S-1-5-21-1-2-3-1105" {
 		t.Fatalf("CreateV1 = %+v, %v", v1, err)
 	}
-	//lint:ignore SA1019 the deprecated v1 methods are still tested
 	copied, err := c.Roles.CopyV1(ctx, v1.ID, keyfactor.CopyRoleV1Request{Name: "Legacy copy", Description: "d2"})
 	if err != nil || copied.Name != "Legacy copy" || len(copied.Identities) != 1 || copied.Permissions[0] != "Certificates:Read" {
 		t.Fatalf("CopyV1 = %+v, %v", copied, err)

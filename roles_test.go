@@ -153,7 +153,7 @@ func TestGetWireFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := m.last(t)
-	if r.Header.Get("x-keyfactor-api-version") != "2.0" || r.Body != nil && len(r.Body) > 0 {
+	if r.Header.Get("x-keyfactor-api-version") != "2.0" || len(r.Body) > 0 {
 		t.Errorf("version %q, body %q", r.Header.Get("x-keyfactor-api-version"), r.Body)
 	}
 	if role.ID != 17 || len(role.Claims) != 2 || role.Claims[1].ProviderAuthenticationScheme != "Active Directory" {
