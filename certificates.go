@@ -2,9 +2,11 @@ package keyfactor
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 )
 
 // CertificatesService changes certificates. Reach it as Client.Certificates.
@@ -56,6 +58,16 @@ type ownerBody struct {
 func (s *CertificatesService) UpdateOwner(ctx context.Context, certificateID int, req UpdateOwnerRequest) error {
 	v := newValidator("Certificates.UpdateOwner")
 	v.positive("certificateID", certificateID)
+	req.check(v)
+	if err := v.err(); err != nil {
+		return err
+	}
+	scope := OwnerScope{CollectionID: req.CollectionID, ContainerID: req.ContainerID}
+	return s.putOwner(ctx, certificateID, scope, ownerBody{NewRoleID: req.NewRoleID, NewRoleName: req.NewRoleName})
+}
+
+// check reports every problem of the request itself into v.
+func (req UpdateOwnerRequest) check(v *validator) {
 	switch {
 	case req.NewRoleID == nil && req.NewRoleName == nil:
 		v.add("NewRoleID", "set NewRoleID or NewRoleName (to remove the owner use ClearOwner)")
@@ -66,12 +78,7 @@ func (s *CertificatesService) UpdateOwner(ctx context.Context, certificateID int
 	default:
 		v.notBlank("NewRoleName", *req.NewRoleName)
 	}
-	scope := OwnerScope{CollectionID: req.CollectionID, ContainerID: req.ContainerID}
-	scope.check(v)
-	if err := v.err(); err != nil {
-		return err
-	}
-	return s.putOwner(ctx, certificateID, scope, ownerBody{NewRoleID: req.NewRoleID, NewRoleName: req.NewRoleName})
+	OwnerScope{CollectionID: req.CollectionID, ContainerID: req.ContainerID}.check(v)
 }
 
 // ClearOwner removes a certificate's owner (PUT /Certificates/{id}/Owner
@@ -108,4 +115,86 @@ func (s *CertificatesService) putOwner(ctx context.Context, id int, scope OwnerS
 		query:   q,
 		body:    body,
 	}, nil)
+}
+
+// BulkOptions tunes UpdateOwners.
+type BulkOptions struct {
+	// Concurrency is the most requests in flight at once; default 8. Keep it
+	// near DefaultMaxIdleConnsPerHost or below, so connections are reused.
+	Concurrency int
+	// Progress, when set, is called after each certificate with the number
+	// done so far, the total, and that certificate's result. Calls are
+	// serialized, never concurrent.
+	Progress func(done, total int, r OwnerResult)
+}
+
+// OwnerResult is the outcome for one certificate of UpdateOwners.
+type OwnerResult struct {
+	CertificateID int
+	Err           error // nil on success; an *APIError, a transport or a context error otherwise
+}
+
+// DefaultBulkConcurrency is UpdateOwners' concurrency when
+// BulkOptions.Concurrency is zero.
+const DefaultBulkConcurrency = 8
+
+// UpdateOwners gives many certificates the same owner, with at most
+// opts.Concurrency requests in flight. req's certificate-independent rules
+// and every id are checked first; any problem returns a *ValidationError and
+// nothing is sent.
+//
+// Each certificate's outcome is in the returned results, in the order of
+// ids. When ctx ends, no new request is started: the results hold only the
+// certificates that were attempted, and the error is ctx's. Otherwise the
+// error is nil, even when some certificates failed: look at the results.
+func (s *CertificatesService) UpdateOwners(ctx context.Context, ids []int, req UpdateOwnerRequest, opts BulkOptions) ([]OwnerResult, error) {
+	v := newValidator("Certificates.UpdateOwners")
+	for i, id := range ids {
+		v.positive(fmt.Sprintf("ids[%d]", i), id)
+	}
+	req.check(v)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	workers := opts.Concurrency
+	if workers <= 0 {
+		workers = DefaultBulkConcurrency
+	}
+	results := make([]OwnerResult, len(ids))
+	attempted := make([]bool, len(ids))
+	var mu sync.Mutex
+	done := 0
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		attempted[i] = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			r := OwnerResult{CertificateID: id, Err: s.UpdateOwner(ctx, id, req)}
+			mu.Lock()
+			defer mu.Unlock()
+			results[i] = r
+			done++
+			if opts.Progress != nil {
+				opts.Progress(done, len(ids), r)
+			}
+		}()
+	}
+	wg.Wait()
+	out := results[:0]
+	for i := range results {
+		if attempted[i] {
+			out = append(out, results[i])
+		}
+	}
+	return out, ctx.Err()
 }
