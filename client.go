@@ -171,6 +171,9 @@ func newDefaultTransport() *http.Transport {
 	return t
 }
 
+// BaseURL returns the API base URL the Client sends to, without a trailing "/".
+func (c *Client) BaseURL() string { return c.baseURL }
+
 // CloseIdleConnections closes the idle connections of the Client's transport.
 // The Client stays usable.
 func (c *Client) CloseIdleConnections() {

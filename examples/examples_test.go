@@ -1,0 +1,133 @@
+// Package examples_test builds every example program and runs it against
+// the fake server, checking what it prints.
+package examples_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keyfactor-sdk/keyfactor-go/keyfactortest"
+)
+
+// build compiles one example into a temporary directory.
+func build(t *testing.T, name string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), name)
+	out, err := exec.Command("go", "build", "-o", bin, "./"+name).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build ./%s: %v\n%s", name, err, out)
+	}
+	return bin
+}
+
+// runBin runs a built example with no KEYFACTOR_* variables but those given.
+func runBin(t *testing.T, bin string, env []string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "KEYFACTOR_") && !strings.HasPrefix(kv, "HOME=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "HOME="+t.TempDir()) // no ~/.keyfactor/command_config.json
+	cmd.Env = append(cmd.Env, env...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), code
+}
+
+const quickstartOutput = `KEYFACTOR_HOSTNAME is not set: using the embedded fake Keyfactor Command (keyfactortest).
+1. create a v2 security role with an OAuth and an Active Directory claim
+   created role 1 "PKI Operators" with 2 permissions and 2 claims
+2. clone it (GET the role, then POST a new one: Keyfactor's replacement for the deprecated copy)
+   cloned into role 2 "PKI Operators (EU)" (description "Operators of the issuing CAs")
+3. make the clone the owner of certificate 1001, authorized through collection 5
+   certificate 1001 is now owned by role 2
+4. clear the owner
+   certificate 1001 has an owner: false
+5. an invalid request is refused before anything is sent
+   certificateID: must be greater than 0, got 0
+   NewRoleName: must not be blank
+6. the server's answer to an unknown role id (999) is a typed *APIError
+   status 404, errors.Is(err, keyfactor.ErrNotFound) = true, ErrorCode 0xA0110005, Message "Security role with Id 999 was not found."
+Done.
+`
+
+func TestQuickstartOnTheEmbeddedFake(t *testing.T) {
+	stdout, stderr, code := runBin(t, build(t, "quickstart"), nil)
+	if code != 0 || stdout != quickstartOutput {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+}
+
+func TestQuickstartLiveIsReadOnly(t *testing.T) {
+	srv := keyfactortest.NewTLSServer()
+	defer srv.Close()
+	id := srv.AddRole(keyfactortest.Role{Name: "Existing", Description: "d", Permissions: []string{"/portal/read/"}})
+	host, port, _ := strings.Cut(strings.TrimPrefix(srv.URL, "https://"), ":")
+	port = strings.TrimSuffix(port, "/KeyfactorAPI")
+	stdout, stderr, code := runBin(t, build(t, "quickstart"), []string{
+		"KEYFACTOR_HOSTNAME=" + host, "KEYFACTOR_PORT=" + port, "KEYFACTOR_SKIP_VERIFY=true",
+		"KEYFACTOR_USERNAME=admin", "KEYFACTOR_DOMAIN=KEYFACTOR", "KEYFACTOR_PASSWORD=" + keyfactortest.AdminPassword,
+		"KEYFACTOR_QUICKSTART_ROLE_ID=" + strconv.Itoa(id),
+	})
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"read-only steps only", `role 1 "Existing": 1 permissions`, "status 404", "Done."} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	for _, r := range srv.Requests() {
+		if r.Method != "GET" {
+			t.Errorf("live quickstart sent %s %s", r.Method, r.Path)
+		}
+	}
+	if len(srv.Requests()) != 2 {
+		t.Errorf("%d requests", len(srv.Requests()))
+	}
+}
+
+func TestBulkOwner(t *testing.T) {
+	bin := build(t, "bulk-owner")
+	stdout, stderr, code := runBin(t, bin, nil, "-n", "300", "-concurrency", "8")
+	if code != 1 {
+		t.Errorf("exit %d, want 1 (every 50th certificate is missing)", code)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if lines[0] != "300 certificates: 294 updated, 6 failed, 0 not attempted" || len(lines) != 7 ||
+		lines[1] != "  certificate 1049: 404 Unable to locate Certificate with Id 1049" {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+	if !strings.Contains(stderr, "updated 300/300") {
+		t.Errorf("no progress on stderr: %q", stderr)
+	}
+
+	_, stderr, code = runBin(t, bin, nil, "-live")
+	if code != 2 || !strings.Contains(stderr, "KEYFACTOR_HOSTNAME") {
+		t.Errorf("-live without a server: exit %d, stderr %q", code, stderr)
+	}
+	_, _, code = runBin(t, bin, nil, "-no-such-flag")
+	if code != 2 {
+		t.Errorf("bad flag: exit %d", code)
+	}
+}
