@@ -108,13 +108,11 @@ func (s *CertificatesService) putOwner(ctx context.Context, id int, scope OwnerS
 		}
 		q.ContainerID = 0
 	}
-	return s.c.do(ctx, call{
-		method:  http.MethodPut,
-		path:    "Certificates/" + strconv.Itoa(id) + "/Owner",
-		version: v1,
-		query:   q,
-		body:    body,
-	}, nil)
+	cl := call{method: http.MethodPut, path: "Certificates/" + strconv.Itoa(id) + "/Owner", version: v1, body: body}
+	if q != (ownerQuery{}) {
+		cl.query = q // go-querystring's reflection is skipped when there is no scope
+	}
+	return s.c.do(ctx, cl, nil)
 }
 
 // BulkOptions tunes UpdateOwners.

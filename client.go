@@ -292,7 +292,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	if out == nil {
 		return nil
 	}
-	b, err := io.ReadAll(resp.Body)
+	b, err := readBody(resp)
 	if err != nil {
 		return fmt.Errorf("keyfactor: %s %s: read response: %w", cl.method, u, err)
 	}
@@ -349,6 +349,17 @@ func (c *Client) log(ctx context.Context, method, u string, status int, start ti
 		attrs = append(attrs, slog.Int("status", status))
 	}
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "keyfactor request", attrs...)
+}
+
+// readBody reads a success body, sized by Content-Length when the server
+// sent one, to spare io.ReadAll's repeated growth.
+func readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n > 0 && n <= 16<<20 {
+		b := make([]byte, n)
+		_, err := io.ReadFull(resp.Body, b)
+		return b, err
+	}
+	return io.ReadAll(resp.Body)
 }
 
 func drainClose(body io.ReadCloser) {

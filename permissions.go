@@ -35,31 +35,37 @@ func ParsePermission(s string) (Permission, error) {
 	if len(s) < 3 || s[0] != '/' || s[len(s)-1] != '/' {
 		return Permission{}, errors.New(`must start and end with "/"`)
 	}
-	segs := strings.Split(s[1:len(s)-1], "/")
-	var p Permission
-	if last := segs[len(segs)-1]; last != "" && last[0] >= '0' && last[0] <= '9' {
+	// Scan the segments in place: this runs for every permission of every
+	// role create, so it allocates nothing on success.
+	path := s
+	scope := 0
+	last := s[strings.LastIndexByte(s[:len(s)-1], '/')+1 : len(s)-1]
+	if last != "" && last[0] >= '0' && last[0] <= '9' {
 		id, err := strconv.Atoi(last)
 		if err != nil || id <= 0 || strconv.Itoa(id) != last {
 			return Permission{}, fmt.Errorf("scope id %q must be a whole number greater than 0", last)
 		}
-		if len(segs) == 1 {
+		if len(last)+2 == len(s) {
 			return Permission{}, errors.New("a scope id must follow a permission path")
 		}
-		p.ScopeID = id
-		segs = segs[:len(segs)-1]
+		scope = id
+		path = s[:len(s)-len(last)-1]
 	}
-	for _, seg := range segs {
-		if seg == "" {
-			return Permission{}, errors.New("has an empty segment")
-		}
-		for _, r := range seg {
-			if (r < 'a' || r > 'z') && r != '_' && r != '-' {
-				return Permission{}, fmt.Errorf("segment %q may hold only a-z, _ and -", seg)
+	start := 1
+	for i := 1; i < len(path); i++ {
+		c := path[i]
+		switch {
+		case c == '/':
+			if i == start {
+				return Permission{}, errors.New("has an empty segment")
 			}
+			start = i + 1
+		case (c < 'a' || c > 'z') && c != '_' && c != '-':
+			end := strings.IndexByte(path[start:], '/') + start
+			return Permission{}, fmt.Errorf("segment %q may hold only a-z, _ and -", path[start:end])
 		}
 	}
-	p.Path = "/" + strings.Join(segs, "/") + "/"
-	return p, nil
+	return Permission{Path: path, ScopeID: scope}, nil
 }
 
 // CollectionPermission returns the v2 permission for an action on one
@@ -82,11 +88,14 @@ func ContainerPermission(action string, containerID int) string {
 // permissions, so an unknown one is not an error.
 func KnownPermission(p string) bool {
 	parsed, err := ParsePermission(p)
-	if err != nil {
-		return false
-	}
-	_, ok := knownV2[parsed.Path]
-	return ok && (parsed.ScopeID == 0 || knownV2[parsed.Path])
+	return err == nil && parsed.known()
+}
+
+// known reports whether the path is documented and, for a scoped grant,
+// whether the path takes a scope.
+func (p Permission) known() bool {
+	scopable, ok := knownV2[p.Path]
+	return ok && (p.ScopeID == 0 || scopable)
 }
 
 // ParsePermissionV1 parses a legacy v1 permission of the form "Area:Level",
@@ -131,33 +140,30 @@ func isLetters(s string) bool {
 // server rejects as "Redundant permissions detected"). It returns the
 // well-formed permissions this SDK does not know, for a debug note.
 func checkPermissionsV2(v *validator, perms []string) (unknown []string) {
+	if len(perms) == 0 {
+		return nil
+	}
 	seen := make(map[Permission]int, len(perms))
-	parsed := make([]Permission, len(perms))
-	ok := make([]bool, len(perms))
+	parsed := make([]Permission, len(perms)) // zero Path: not well-formed or repeated
 	for i, s := range perms {
-		field := fmt.Sprintf("Permissions[%d]", i)
 		p, err := ParsePermission(s)
 		if err != nil {
-			v.addf(field, "%q %v", s, err)
+			v.addf(permField(i), "%q %v", s, err)
 			continue
 		}
 		if j, dup := seen[p]; dup {
-			v.addf(field, "%q repeats Permissions[%d]", s, j)
+			v.addf(permField(i), "%q repeats Permissions[%d]", s, j)
 			continue
 		}
-		seen[p], parsed[i], ok[i] = i, p, true
-		if !KnownPermission(s) {
+		seen[p], parsed[i] = i, p
+		if !p.known() {
 			unknown = append(unknown, s)
 		}
 	}
 	for i, p := range parsed {
-		if !ok[i] {
-			continue
-		}
 		for parent := parentPath(p.Path); parent != ""; parent = parentPath(parent) {
 			if j, found := seen[Permission{Path: parent, ScopeID: p.ScopeID}]; found {
-				v.addf(fmt.Sprintf("Permissions[%d]", i), "%q is redundant: Permissions[%d] %q already grants it",
-					perms[i], j, perms[j])
+				v.addf(permField(i), "%q is redundant: Permissions[%d] %q already grants it", perms[i], j, perms[j])
 				break
 			}
 		}
@@ -165,9 +171,12 @@ func checkPermissionsV2(v *validator, perms []string) (unknown []string) {
 	return unknown
 }
 
-// parentPath returns "/a/" for "/a/b/", "/" for "/a/", and "" for "/".
+// permField names the i-th permission; it is built only for a problem.
+func permField(i int) string { return "Permissions[" + strconv.Itoa(i) + "]" }
+
+// parentPath returns "/a/" for "/a/b/", "/" for "/a/", and "" for "/" or "".
 func parentPath(p string) string {
-	if p == "/" {
+	if len(p) <= 1 {
 		return ""
 	}
 	i := strings.LastIndexByte(p[:len(p)-1], '/')
@@ -179,13 +188,12 @@ func parentPath(p string) string {
 func checkPermissionsV1(v *validator, perms []string) (unknown []string) {
 	seen := make(map[string]int, len(perms))
 	for i, s := range perms {
-		field := fmt.Sprintf("Permissions[%d]", i)
 		if _, _, err := ParsePermissionV1(s); err != nil {
-			v.addf(field, "%q %v", s, err)
+			v.addf(permField(i), "%q %v", s, err)
 			continue
 		}
 		if j, dup := seen[s]; dup {
-			v.addf(field, "%q repeats Permissions[%d]", s, j)
+			v.addf(permField(i), "%q repeats Permissions[%d]", s, j)
 			continue
 		}
 		seen[s] = i
