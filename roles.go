@@ -8,11 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/mail"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // RolesService manages security roles. Reach it as Client.Roles. The v2
@@ -387,11 +389,17 @@ func (s *RolesService) create(ctx context.Context, op string, req CreateRoleRequ
 	return nil, err
 }
 
-// outcomeUnknown reports whether a failed POST may still have been stored.
+// outcomeUnknown reports whether a failed POST may still have been stored:
+// a 502 or 504 from a gateway, or a transport failure other than one that
+// proves the request never reached the server.
 func outcomeUnknown(err error) bool {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		return apiErr.StatusCode == http.StatusBadGateway || apiErr.StatusCode == http.StatusGatewayTimeout
+	}
+	var dnsErr *net.DNSError
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &dnsErr) || isPermanentTLSError(err) {
+		return false
 	}
 	return isTransportFailure(err)
 }

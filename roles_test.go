@@ -315,6 +315,7 @@ func TestCreateUnderFaults(t *testing.T) {
 			list(strings.Replace(stored, `"PKI Operators"`, `"pki operators"`, 1)), false, true, ErrServer},
 		{"502 and the lookup fails too", "", status(502), status(500), false, true, ErrServer},
 		{"500 is an answer: no lookup", "", status(500), list(stored), false, false, ErrServer},
+		{"refused: never reached the server, no lookup", "", httpmock.NewErrorResponder(errRefused), list(stored), false, false, nil},
 		{"400 is an answer: no lookup", "", status(400), list(stored), false, false, nil},
 		{"a name with a quote is never looked up", `PKI "Ops"`, status(502), list(stored), false, false, ErrServer},
 	}
@@ -348,8 +349,8 @@ func TestCreateUnderFaults(t *testing.T) {
 					gets = append(gets, r)
 				}
 			}
-			if len(posts) != 1 {
-				t.Errorf("POST sent %d times, want once", len(posts))
+			if wantPosts := map[bool]int{true: DefaultMaxRetries + 1, false: 1}[strings.HasPrefix(tt.name, "refused")]; len(posts) != wantPosts {
+				t.Errorf("POST sent %d times, want %d", len(posts), wantPosts)
 			}
 			if (len(gets) > 0) != tt.wantLookup {
 				t.Fatalf("lookups = %d, want lookup %v", len(gets), tt.wantLookup)

@@ -1,0 +1,45 @@
+// Command keyfactor changes certificate owners and security roles in
+// Keyfactor Command from scripts, with the keyfactor-go SDK's validation,
+// retries and typed errors.
+//
+//	keyfactor owner set CERT_ID (--role-id N | --role-name NAME) [--collection-id N | --container-id N]
+//	keyfactor owner clear CERT_ID [--collection-id N | --container-id N]
+//	keyfactor role create --file role.json
+//	keyfactor role get ID
+//	keyfactor role clone ID --name NAME [--description TEXT] [--email ADDRESS]
+//	keyfactor role create-v1 --file role.json          (deprecated API)
+//	keyfactor role copy-v1 ID --name NAME --description TEXT [--email ADDRESS]   (deprecated API)
+//
+// The server and credentials come from the KEYFACTOR_* variables and
+// ~/.keyfactor/command_config.json, as for keyfactor.NewClientFromEnv;
+// --config and --profile choose another file or profile. No flag takes a
+// secret, so none appears in the process list.
+//
+// Every command takes --output json|text, --timeout, --dry-run and -v.
+// Output is JSON on stdout by default. Errors go to stderr as one line (a
+// JSON object with --output json). Exit codes: 0 ok; 2 invalid input or
+// usage, nothing sent; 3 authentication or authorization (401/403); 4 not
+// found; 5 conflict or other 4xx; 6 server or network failure after
+// retries; 130 interrupted.
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line and returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
+	return a.run(ctx, args)
+}
