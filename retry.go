@@ -1,10 +1,12 @@
 package keyfactor
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptrace"
@@ -122,15 +124,29 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 		}
 		return a.idempotent || a.neverConnected(err), nil
 	}
+	retry := false
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 		// Both mean the server turned the request away without acting on it.
-		return true, nil
+		retry = true
 	case http.StatusBadGateway, http.StatusGatewayTimeout:
 		// A gateway may have forwarded a POST that the server then stored.
-		return a.idempotent, nil
+		retry = a.idempotent
 	}
-	return false, nil
+	if retry {
+		bufferBody(resp)
+	}
+	return retry, nil
+}
+
+// bufferBody replaces a response body that is about to be retried with an
+// in-memory copy of its first maxErrorBody bytes and drains the rest, so the
+// connection is reused (go-retryablehttp itself drains only 4 KiB) and, if
+// this was the last attempt, the pipeline still reads the server's message.
+func bufferBody(resp *http.Response) {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	drainClose(resp.Body)
+	resp.Body = io.NopCloser(bytes.NewReader(b))
 }
 
 // isPermanentTLSError reports certificate problems that no retry will fix.

@@ -359,3 +359,41 @@ func TestFailedCallKeepsThePool(t *testing.T) {
 		t.Errorf("opened %d connections; the failed call emptied the pool", got)
 	}
 }
+
+func TestRetriedLargeErrorBodyKeepsTheConnection(t *testing.T) {
+	var conns, calls atomic.Int32
+	page := strings.Repeat("<p>Service Unavailable</p>", 2000) // ~50 KiB, past go-retryablehttp's 4 KiB drain
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) <= 2 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, page)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	c, err := NewClient(Config{BaseURL: srv.URL, AllowInsecureHTTP: true, Auth: BearerToken("t"), Retry: fastRetry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Certificates.ClearOwner(context.Background(), 1, OwnerScope{}); err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() != 3 || conns.Load() != 1 {
+		t.Errorf("%d calls over %d connections; want 3 over 1", calls.Load(), conns.Load())
+	}
+
+	// When the last attempt is such a response, its body is still reported.
+	calls.Store(-100)
+	err = c.Certificates.ClearOwner(context.Background(), 1, OwnerScope{})
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 || len(apiErr.Body) != len(page) {
+		t.Errorf("err = %v (body %d bytes)", err, len(apiErr.Body))
+	}
+}
