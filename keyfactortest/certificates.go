@@ -44,7 +44,7 @@ func (s *Server) Owner(certificateID int) (roleID int, ok bool) {
 // ownerRequest is the body of PUT /Certificates/{id}/Owner. Pointers tell an
 // absent field from a zero one.
 type ownerRequest struct {
-	NewRoleId   *int    `json:"NewRoleId"`
+	NewRoleID   *int    `json:"NewRoleId"`
 	NewRoleName *string `json:"NewRoleName"`
 }
 
@@ -106,12 +106,12 @@ func (s *Server) putOwner(c *reqCtx, idText string) {
 	}
 
 	switch {
-	case req.NewRoleId != nil && req.NewRoleName != nil:
+	case req.NewRoleID != nil && req.NewRoleName != nil:
 		writeError(c.w, http.StatusBadRequest, codeBadRequest, "Provide either NewRoleId or NewRoleName, not both.")
-	case req.NewRoleId != nil:
-		r := s.roles[*req.NewRoleId]
+	case req.NewRoleID != nil:
+		r := s.roles[*req.NewRoleID]
 		if r == nil {
-			writeError(c.w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("Security role with Id %d was not found.", *req.NewRoleId))
+			writeError(c.w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("Security role with Id %d was not found.", *req.NewRoleID))
 			return
 		}
 		cert.OwnerRoleID = r.ID

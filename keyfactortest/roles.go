@@ -125,7 +125,7 @@ type roleV2In struct {
 	Name            string    `json:"Name"`
 	Description     string    `json:"Description"`
 	EmailAddress    string    `json:"EmailAddress"`
-	PermissionSetId string    `json:"PermissionSetId"`
+	PermissionSetID string    `json:"PermissionSetId"`
 	Permissions     []string  `json:"Permissions"`
 	Claims          []claimIn `json:"Claims"`
 }
@@ -141,7 +141,7 @@ type roleV1In struct {
 	EmailAddress    string       `json:"EmailAddress"`
 	Enabled         *bool        `json:"Enabled"`
 	Private         *bool        `json:"Private"`
-	PermissionSetId string       `json:"PermissionSetId"`
+	PermissionSetID string       `json:"PermissionSetId"`
 	Permissions     []string     `json:"Permissions"`
 	Identities      []identityIn `json:"Identities"`
 }
@@ -153,13 +153,13 @@ type copyIn struct {
 }
 
 type providerOut struct {
-	Id                   string `json:"Id"`
+	ID                   string `json:"Id"`
 	AuthenticationScheme string `json:"AuthenticationScheme"`
 	DisplayName          string `json:"DisplayName"`
 }
 
 type claimOut struct {
-	Id          int         `json:"Id"`
+	ID          int         `json:"Id"`
 	Description string      `json:"Description"`
 	ClaimType   string      `json:"ClaimType"`
 	ClaimValue  string      `json:"ClaimValue"`
@@ -167,25 +167,25 @@ type claimOut struct {
 }
 
 type roleV2Out struct {
-	Id              int        `json:"Id"`
+	ID              int        `json:"Id"`
 	Name            string     `json:"Name"`
 	Description     string     `json:"Description"`
 	EmailAddress    string     `json:"EmailAddress"`
 	Immutable       bool       `json:"Immutable"`
-	PermissionSetId string     `json:"PermissionSetId"`
+	PermissionSetID string     `json:"PermissionSetId"`
 	Permissions     []string   `json:"Permissions"`
 	Claims          []claimOut `json:"Claims"`
 }
 
 type identityOut struct {
-	Id           int    `json:"Id"`
+	ID           int    `json:"Id"`
 	AccountName  string `json:"AccountName"`
 	IdentityType string `json:"IdentityType"`
 	SID          string `json:"SID"`
 }
 
 type roleV1Out struct {
-	Id              int           `json:"Id"`
+	ID              int           `json:"Id"`
 	Name            string        `json:"Name"`
 	Description     string        `json:"Description"`
 	EmailAddress    string        `json:"EmailAddress"`
@@ -193,32 +193,32 @@ type roleV1Out struct {
 	Immutable       bool          `json:"Immutable"`
 	Valid           bool          `json:"Valid"`
 	Private         bool          `json:"Private"`
-	PermissionSetId string        `json:"PermissionSetId"`
+	PermissionSetID string        `json:"PermissionSetId"`
 	Permissions     []string      `json:"Permissions"`
 	Identities      []identityOut `json:"Identities"`
 }
 
 func (r *storedRole) v2() roleV2Out {
-	out := roleV2Out{Id: r.ID, Name: r.Name, Description: r.Description, EmailAddress: r.EmailAddress,
-		PermissionSetId: r.PermissionSetID, Permissions: nonNil(r.PermissionsV2), Claims: []claimOut{}}
+	out := roleV2Out{ID: r.ID, Name: r.Name, Description: r.Description, EmailAddress: r.EmailAddress,
+		PermissionSetID: r.PermissionSetID, Permissions: nonNil(r.PermissionsV2), Claims: []claimOut{}}
 	for _, c := range r.Claims {
-		p := providerOut{Id: "00000000-0000-0000-0000-000000000002", AuthenticationScheme: c.Scheme, DisplayName: c.Scheme}
+		p := providerOut{ID: "00000000-0000-0000-0000-000000000002", AuthenticationScheme: c.Scheme, DisplayName: c.Scheme}
 		if c.Scheme == activeDirectory {
-			p.Id = "00000000-0000-0000-0000-000000000001"
+			p.ID = "00000000-0000-0000-0000-000000000001"
 		}
-		out.Claims = append(out.Claims, claimOut{Id: c.ID, Description: c.Description, ClaimType: claimTypeNames[c.Type],
+		out.Claims = append(out.Claims, claimOut{ID: c.ID, Description: c.Description, ClaimType: claimTypeNames[c.Type],
 			ClaimValue: c.Value, Provider: p})
 	}
 	return out
 }
 
 func (r *storedRole) v1() roleV1Out {
-	out := roleV1Out{Id: r.ID, Name: r.Name, Description: r.Description, EmailAddress: r.EmailAddress, Enabled: r.Enabled,
-		Valid: true, Private: r.Private, PermissionSetId: r.PermissionSetID, Permissions: nonNil(r.PermissionsV1),
+	out := roleV1Out{ID: r.ID, Name: r.Name, Description: r.Description, EmailAddress: r.EmailAddress, Enabled: r.Enabled,
+		Valid: true, Private: r.Private, PermissionSetID: r.PermissionSetID, Permissions: nonNil(r.PermissionsV1),
 		Identities: []identityOut{}}
 	for _, c := range r.Claims {
 		if c.Scheme == activeDirectory && c.Type <= ClaimComputer {
-			out.Identities = append(out.Identities, identityOut{Id: c.ID, AccountName: c.Value,
+			out.Identities = append(out.Identities, identityOut{ID: c.ID, AccountName: c.Value,
 				IdentityType: claimTypeNames[c.Type], SID: c.SID})
 		}
 	}
@@ -261,7 +261,7 @@ func (s *Server) decodeV2(body []byte) (*storedRole, string) {
 		return nil, "The request body is not valid: " + err.Error()
 	}
 	r := &storedRole{Name: in.Name, Description: in.Description, EmailAddress: in.EmailAddress,
-		PermissionSetID: in.PermissionSetId, Enabled: true, PermissionsV2: in.Permissions}
+		PermissionSetID: in.PermissionSetID, Enabled: true, PermissionsV2: in.Permissions}
 	for i, cl := range in.Claims {
 		switch {
 		case cl.ClaimType == nil:
@@ -288,7 +288,7 @@ func (s *Server) decodeV1(body []byte) (*storedRole, string) {
 		return nil, "The request body is not valid: " + err.Error()
 	}
 	r := &storedRole{Name: in.Name, Description: in.Description, EmailAddress: in.EmailAddress,
-		PermissionSetID: in.PermissionSetId, Enabled: true, PermissionsV1: in.Permissions}
+		PermissionSetID: in.PermissionSetID, Enabled: true, PermissionsV1: in.Permissions}
 	if in.Enabled != nil {
 		r.Enabled = *in.Enabled
 	}

@@ -117,19 +117,19 @@ func TestRolesV1AndV2Views(t *testing.T) {
 		t.Fatalf("%d %s", st, b)
 	}
 	var v2 struct {
-		Id     int
+		ID     int
 		Claims []struct {
 			ClaimType string
 			Provider  struct{ AuthenticationScheme string }
 		}
-		PermissionSetId string
+		PermissionSetID string
 	}
-	if err := json.Unmarshal(b, &v2); err != nil || v2.Id == 0 || len(v2.Claims) != 2 || v2.Claims[0].ClaimType != "OAuthRole" ||
-		v2.Claims[1].Provider.AuthenticationScheme != "Active Directory" || v2.PermissionSetId != GlobalPermissionSetID {
+	if err := json.Unmarshal(b, &v2); err != nil || v2.ID == 0 || len(v2.Claims) != 2 || v2.Claims[0].ClaimType != "OAuthRole" ||
+		v2.Claims[1].Provider.AuthenticationScheme != "Active Directory" || v2.PermissionSetID != GlobalPermissionSetID {
 		t.Fatalf("v2 create answer: %s", b)
 	}
 	// v1 view of the same role: AD claims become identities.
-	st, _, b = call{method: "GET", path: fmt.Sprintf("/Security/Roles/%d", v2.Id)}.send(t, s)
+	st, _, b = call{method: "GET", path: fmt.Sprintf("/Security/Roles/%d", v2.ID)}.send(t, s)
 	var v1 struct {
 		Enabled, Valid bool
 		Identities     []struct{ AccountName, IdentityType string }
@@ -142,14 +142,14 @@ func TestRolesV1AndV2Views(t *testing.T) {
 	st, _, b = call{method: "POST", path: "/Security/Roles", version: "1.0", body: `{"Name":"Legacy","Description":"d",
 		"Enabled":false,"Permissions":["Certificates:Read"],"Identities":[{"AccountName":"KEYEXAMPLE\\jsmith","SID":"S-1-5-21-9"}]}`}.send(t, s)
 	var legacy struct {
-		Id         int
+		ID         int
 		Enabled    bool
 		Identities []struct{ SID string }
 	}
 	if st != 200 || json.Unmarshal(b, &legacy) != nil || legacy.Enabled || len(legacy.Identities) != 1 || legacy.Identities[0].SID != "S-1-5-21-9" {
 		t.Fatalf("v1 create: %d %s", st, b)
 	}
-	st, _, b = call{method: "POST", path: fmt.Sprintf("/Security/Roles/%d/Copy", legacy.Id), version: "1.0",
+	st, _, b = call{method: "POST", path: fmt.Sprintf("/Security/Roles/%d/Copy", legacy.ID), version: "1.0",
 		body: `{"Name":"Legacy copy","Description":"d2"}`}.send(t, s)
 	if st != 200 || !strings.Contains(string(b), `"Permissions":["Certificates:Read"]`) || !strings.Contains(string(b), "jsmith") {
 		t.Fatalf("copy: %d %s", st, b)
@@ -157,7 +157,7 @@ func TestRolesV1AndV2Views(t *testing.T) {
 	if got := len(s.Roles()); got != 3 {
 		t.Errorf("%d roles stored", got)
 	}
-	st, _, b = call{method: "POST", path: fmt.Sprintf("/Security/Roles/%d/Copy", legacy.Id), version: "2.0",
+	st, _, b = call{method: "POST", path: fmt.Sprintf("/Security/Roles/%d/Copy", legacy.ID), version: "2.0",
 		body: `{"Name":"x","Description":"d"}`}.send(t, s)
 	expectError(t, st, b, 404, "version 1.0 only")
 }
@@ -203,12 +203,12 @@ func TestRoleListQuery(t *testing.T) {
 		s.AddRole(Role{Name: fmt.Sprintf("Role %02d", i), Description: "d"})
 	}
 	list := func(q url.Values) []struct {
-		Id   int
+		ID   int
 		Name string
 	} {
 		st, _, b := call{method: "GET", path: "/Security/Roles?" + q.Encode(), version: "2.0"}.send(t, s)
 		var out []struct {
-			Id   int
+			ID   int
 			Name string
 		}
 		if st != 200 || json.Unmarshal(b, &out) != nil {

@@ -240,14 +240,14 @@ func TestRoleCommands(t *testing.T) {
 	r = cli(t, f.env, "", "role", "create-v1", "--file", writeFile(t,
 		`{"Name":"Legacy","Description":"d","Permissions":["Certificates:Read"],"Identities":[{"AccountName":"KEYEXAMPLE\\jsmith"}]}`))
 	var v1 struct {
-		Id         int
+		ID         int
 		Identities []struct{ AccountName string }
 	}
 	if r.code != 0 || !strings.Contains(r.stderr, "deprecated") || json.Unmarshal([]byte(r.stdout), &v1) != nil ||
 		len(v1.Identities) != 1 {
 		t.Fatalf("create-v1: %+v", r)
 	}
-	r = cli(t, f.env, "", "role", "copy-v1", strconv.Itoa(v1.Id), "--name", "Legacy copy", "--description", "d2")
+	r = cli(t, f.env, "", "role", "copy-v1", strconv.Itoa(v1.ID), "--name", "Legacy copy", "--description", "d2")
 	if r.code != 0 || !strings.Contains(r.stderr, "use role clone") || !strings.Contains(r.stdout, `"Name": "Legacy copy"`) {
 		t.Errorf("copy-v1: %+v", r)
 	}
