@@ -323,11 +323,30 @@ func TestPOSTIsNotRetriedAfterTheServerReadIt(t *testing.T) {
 	}
 }
 
-func TestFailedCallKeepsThePool(t *testing.T) {
+// countingServer starts a plain-HTTP server that counts the connections
+// opened to it, and a Client for it.
+func countingServer(t *testing.T, h http.HandlerFunc) (*Client, *atomic.Int32) {
+	t.Helper()
 	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c, err := NewClient(Config{BaseURL: srv.URL, AllowInsecureHTTP: true, Auth: BearerToken("t"), Retry: fastRetry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, &conns
+}
+
+func TestFailedCallKeepsThePool(t *testing.T) {
 	var fail atomic.Bool
 	fail.Store(true)
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if fail.Load() {
 			// 503 until retries run out: go-retryablehttp's failure path,
 			// which calls CloseIdleConnections.
@@ -335,18 +354,7 @@ func TestFailedCallKeepsThePool(t *testing.T) {
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
-	}))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	srv.Start()
-	defer srv.Close()
-	c, err := NewClient(Config{BaseURL: srv.URL, AllowInsecureHTTP: true, Auth: BearerToken("t"), Retry: fastRetry})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	ctx := context.Background()
 	if err := c.Certificates.ClearOwner(ctx, 1, OwnerScope{}); !errors.Is(err, ErrServer) {
 		t.Fatalf("first call: %v", err)
@@ -361,27 +369,16 @@ func TestFailedCallKeepsThePool(t *testing.T) {
 }
 
 func TestRetriedLargeErrorBodyKeepsTheConnection(t *testing.T) {
-	var conns, calls atomic.Int32
+	var calls atomic.Int32
 	page := strings.Repeat("<p>Service Unavailable</p>", 2000) // ~50 KiB, past go-retryablehttp's 4 KiB drain
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	c, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) <= 2 {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = io.WriteString(w, page)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
-	}))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	srv.Start()
-	defer srv.Close()
-	c, err := NewClient(Config{BaseURL: srv.URL, AllowInsecureHTTP: true, Auth: BearerToken("t"), Retry: fastRetry})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	if err := c.Certificates.ClearOwner(context.Background(), 1, OwnerScope{}); err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +388,7 @@ func TestRetriedLargeErrorBodyKeepsTheConnection(t *testing.T) {
 
 	// When the last attempt is such a response, its body is still reported.
 	calls.Store(-100)
-	err = c.Certificates.ClearOwner(context.Background(), 1, OwnerScope{})
+	err := c.Certificates.ClearOwner(context.Background(), 1, OwnerScope{})
 	var apiErr *APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 || len(apiErr.Body) != len(page) {
 		t.Errorf("err = %v (body %d bytes)", err, len(apiErr.Body))

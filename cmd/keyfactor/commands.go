@@ -107,12 +107,22 @@ func ownerClear(a *app, fs *flag.FlagSet) func(context.Context, []string) error 
 }
 
 func roleCreate(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
-	file := fs.String("file", "", "JSON role definition; - for standard input")
+	return fromFile(a, fs, "role create",
+		func(ctx context.Context, c *keyfactor.Client, req keyfactor.CreateRoleRequest) (*keyfactor.Role, error) {
+			return c.Roles.Create(ctx, req)
+		}, a.printRole)
+}
+
+// fromFile makes a command whose request is a JSON file (--file, "-" for
+// standard input): decode it, send it with do, print the answer.
+func fromFile[Req, Resp any](a *app, fs *flag.FlagSet, name string,
+	do func(context.Context, *keyfactor.Client, Req) (Resp, error), print func(Resp) error) func(context.Context, []string) error {
+	file := fs.String("file", "", "JSON request body; - for standard input")
 	return func(ctx context.Context, args []string) error {
 		if len(args) != 0 {
-			return usagef("role create takes no arguments; use --file")
+			return usagef("%s takes no arguments; use --file", name)
 		}
-		var req keyfactor.CreateRoleRequest
+		var req Req
 		if err := a.readJSONFile(*file, &req); err != nil {
 			return err
 		}
@@ -120,11 +130,11 @@ func roleCreate(a *app, fs *flag.FlagSet) func(context.Context, []string) error 
 		if err != nil {
 			return err
 		}
-		role, err := c.Roles.Create(ctx, req)
+		resp, err := do(ctx, c, req)
 		if err != nil {
 			return err
 		}
-		return a.printRole(role)
+		return print(resp)
 	}
 }
 
@@ -168,27 +178,12 @@ func roleClone(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
 }
 
 func roleCreateV1(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
-	file := fs.String("file", "", "JSON v1 role definition; - for standard input")
-	return func(ctx context.Context, args []string) error {
-		a.deprecated("role create-v1", "role create")
-		if len(args) != 0 {
-			return usagef("role create-v1 takes no arguments; use --file")
-		}
-		var req keyfactor.CreateRoleV1Request
-		if err := a.readJSONFile(*file, &req); err != nil {
-			return err
-		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
-		//lint:ignore SA1019 this command is the deprecated API, on request
-		role, err := c.Roles.CreateV1(ctx, req)
-		if err != nil {
-			return err
-		}
-		return a.printRoleV1(role)
-	}
+	a.deprecated("role create-v1", "role create")
+	return fromFile(a, fs, "role create-v1",
+		func(ctx context.Context, c *keyfactor.Client, req keyfactor.CreateRoleV1Request) (*keyfactor.RoleV1, error) {
+			//lint:ignore SA1019 this command is the deprecated API, on request
+			return c.Roles.CreateV1(ctx, req)
+		}, a.printRoleV1)
 }
 
 func roleCopyV1(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
