@@ -289,3 +289,32 @@ func TestE2EOAuthOneToken(t *testing.T) {
 		t.Errorf("%d token requests", n)
 	}
 }
+
+func TestE2EUpdateOwners(t *testing.T) {
+	srv, c := newE2E(t)
+	role := srv.AddRole(keyfactortest.Role{Name: "Owners", Description: "d"})
+	ids := []int{}
+	for i := 1; i <= 40; i++ {
+		ids = append(ids, i)
+		if i != 13 {
+			srv.AddCertificate(keyfactortest.Certificate{ID: i})
+		}
+	}
+	srv.FailNext(3, keyfactortest.Fault{Method: "PUT", Status: 503}) // retried away
+	progress := 0
+	results, err := c.Certificates.UpdateOwners(context.Background(), ids, keyfactor.UpdateOwnerRequest{NewRoleName: keyfactor.Ptr("Owners")},
+		keyfactor.BulkOptions{Concurrency: 6, Progress: func(done, total int, _ keyfactor.OwnerResult) { progress = done }})
+	if err != nil || len(results) != 40 || progress != 40 {
+		t.Fatalf("%d results, progress %d, err %v", len(results), progress, err)
+	}
+	for _, r := range results {
+		owner, _ := srv.Owner(r.CertificateID)
+		if r.CertificateID == 13 {
+			if !errors.Is(r.Err, keyfactor.ErrNotFound) {
+				t.Errorf("certificate 13: %v", r.Err)
+			}
+		} else if r.Err != nil || owner != role {
+			t.Errorf("certificate %d: %v, owner %d", r.CertificateID, r.Err, owner)
+		}
+	}
+}
