@@ -300,7 +300,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		return fmt.Errorf("keyfactor: %s %s: %d response has no body", cl.method, u, resp.StatusCode)
 	}
 	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("keyfactor: %s %s: decode response: %w", cl.method, u, err)
+		return fmt.Errorf("keyfactor: %s %s: decode %d response (%s): %w", cl.method, u, resp.StatusCode, excerpt(b, 80), err)
 	}
 	return nil
 }
@@ -351,15 +351,27 @@ func (c *Client) log(ctx context.Context, method, u string, status int, start ti
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "keyfactor request", attrs...)
 }
 
+// maxSuccessBody bounds a 2xx body, so a broken server or proxy cannot make
+// the Client read without end. Keyfactor's answers here are far smaller.
+const maxSuccessBody = 32 << 20
+
 // readBody reads a success body, sized by Content-Length when the server
 // sent one, to spare io.ReadAll's repeated growth.
 func readBody(resp *http.Response) ([]byte, error) {
-	if n := resp.ContentLength; n > 0 && n <= 16<<20 {
+	n := resp.ContentLength
+	if n > maxSuccessBody {
+		return nil, fmt.Errorf("response of %d bytes is larger than %d", n, maxSuccessBody)
+	}
+	if n > 0 {
 		b := make([]byte, n)
 		_, err := io.ReadFull(resp.Body, b)
 		return b, err
 	}
-	return io.ReadAll(resp.Body)
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxSuccessBody+1))
+	if err == nil && len(b) > maxSuccessBody {
+		err = fmt.Errorf("response is larger than %d bytes", maxSuccessBody)
+	}
+	return b, err
 }
 
 func drainClose(body io.ReadCloser) {

@@ -3,6 +3,7 @@ package keyfactor
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -205,9 +206,26 @@ func TestSuccessBodyDecoding(t *testing.T) {
 	if _, err := c.Roles.Get(ctx, 1); err == nil || !strings.Contains(err.Error(), "no body") {
 		t.Errorf("empty 200 body: err = %v", err)
 	}
-	if _, err := c.Roles.Get(ctx, 2); err == nil || !strings.Contains(err.Error(), "decode response") {
+	if _, err := c.Roles.Get(ctx, 2); err == nil || !strings.Contains(err.Error(), "decode 200 response (<html>)") {
 		t.Errorf("non-JSON 200 body: err = %v", err)
 	}
+	huge := func(*http.Request) (*http.Response, error) {
+		resp := httpmock.NewStringResponse(200, "")
+		resp.Body = io.NopCloser(io.LimitReader(zeros{}, maxSuccessBody+10)) // no Content-Length
+		resp.ContentLength = -1
+		return resp, nil
+	}
+	m.RegisterResponder("GET", testBase+"/Security/Roles/3", huge)
+	if _, err := c.Roles.Get(ctx, 3); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("endless 200 body: err = %v", err)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }
 
 func TestContextErrorIsReturned(t *testing.T) {

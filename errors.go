@@ -143,7 +143,9 @@ func newAPIError(method, url string, status int, body []byte) *APIError {
 func excerpt(body []byte, n int) string {
 	s := string(body)
 	if lower := strings.ToLower(s); strings.Contains(lower, "<html") || strings.Contains(lower, "<!doctype") {
-		s = htmlText(s, lower)
+		if text := htmlText(s, lower); strings.TrimSpace(text) != "" {
+			s = text
+		}
 	}
 	s = strings.Join(strings.Fields(s), " ")
 	if !utf8.ValidString(s) {
