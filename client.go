@@ -92,6 +92,7 @@ type Client struct {
 	userAgent string
 	logger    *slog.Logger
 	now       func() time.Time
+	maxBody   int64 // bound on a 2xx body; maxSuccessBody, lowered in tests
 }
 
 // NewClient checks cfg and returns a Client. It makes no network call. A bad
@@ -141,6 +142,7 @@ func NewClient(cfg Config) (*Client, error) {
 		userAgent: ua,
 		logger:    cfg.Logger,
 		now:       time.Now,
+		maxBody:   maxSuccessBody,
 	}
 	retry := cfg.Retry.withDefaults()
 	c.http = &retryablehttp.Client{
@@ -292,7 +294,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	if out == nil {
 		return nil
 	}
-	b, err := readBody(resp)
+	b, err := readBody(resp, c.maxBody)
 	if err != nil {
 		return fmt.Errorf("keyfactor: %s %s: read response: %w", cl.method, u, err)
 	}
@@ -355,21 +357,21 @@ func (c *Client) log(ctx context.Context, method, u string, status int, start ti
 // the Client read without end. Keyfactor's answers here are far smaller.
 const maxSuccessBody = 32 << 20
 
-// readBody reads a success body, sized by Content-Length when the server
-// sent one, to spare io.ReadAll's repeated growth.
-func readBody(resp *http.Response) ([]byte, error) {
+// readBody reads a success body of at most max bytes, sized by
+// Content-Length when the server sent one, to spare io.ReadAll's growth.
+func readBody(resp *http.Response, max int64) ([]byte, error) {
 	n := resp.ContentLength
-	if n > maxSuccessBody {
-		return nil, fmt.Errorf("response of %d bytes is larger than %d", n, maxSuccessBody)
+	if n > max {
+		return nil, fmt.Errorf("response of %d bytes is larger than %d", n, max)
 	}
 	if n > 0 {
 		b := make([]byte, n)
 		_, err := io.ReadFull(resp.Body, b)
 		return b, err
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxSuccessBody+1))
-	if err == nil && len(b) > maxSuccessBody {
-		err = fmt.Errorf("response is larger than %d bytes", maxSuccessBody)
+	b, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if err == nil && int64(len(b)) > max {
+		err = fmt.Errorf("response is larger than %d bytes", max)
 	}
 	return b, err
 }

@@ -211,10 +211,11 @@ func TestSuccessBodyDecoding(t *testing.T) {
 	}
 	huge := func(*http.Request) (*http.Response, error) {
 		resp := httpmock.NewStringResponse(200, "")
-		resp.Body = io.NopCloser(io.LimitReader(zeros{}, maxSuccessBody+10)) // no Content-Length
+		resp.Body = io.NopCloser(io.LimitReader(zeros{}, c.maxBody+10)) // no Content-Length
 		resp.ContentLength = -1
 		return resp, nil
 	}
+	c.maxBody = 4096
 	m.RegisterResponder("GET", testBase+"/Security/Roles/3", huge)
 	if _, err := c.Roles.Get(ctx, 3); err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("endless 200 body: err = %v", err)
