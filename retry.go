@@ -32,7 +32,9 @@ const (
 	DefaultMaxWait    = 10 * time.Second
 )
 
-// withDefaults fills zero fields; it does not validate.
+// withDefaults fills zero fields; it does not validate. A default never
+// overrides what the caller set: MaxWait 1ms alone lowers MinWait to 1ms,
+// and MinWait 20s alone raises MaxWait to 20s.
 func (p RetryPolicy) withDefaults() RetryPolicy {
 	switch {
 	case p.MaxRetries == 0:
@@ -40,14 +42,13 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	case p.MaxRetries < 0:
 		p.MaxRetries = 0
 	}
-	if p.MinWait == 0 {
-		p.MinWait = DefaultMinWait
-	}
-	if p.MaxWait == 0 {
-		p.MaxWait = DefaultMaxWait
-	}
-	if p.MaxWait < p.MinWait {
-		p.MaxWait = p.MinWait
+	switch {
+	case p.MinWait == 0 && p.MaxWait == 0:
+		p.MinWait, p.MaxWait = DefaultMinWait, DefaultMaxWait
+	case p.MinWait == 0:
+		p.MinWait = min(DefaultMinWait, p.MaxWait)
+	case p.MaxWait == 0:
+		p.MaxWait = max(DefaultMaxWait, p.MinWait)
 	}
 	return p
 }

@@ -394,3 +394,19 @@ func TestRetriedLargeErrorBodyKeepsTheConnection(t *testing.T) {
 		t.Errorf("err = %v (body %d bytes)", err, len(apiErr.Body))
 	}
 }
+
+func TestRetryPolicyDefaults(t *testing.T) {
+	ms := time.Millisecond
+	tests := []struct{ in, want RetryPolicy }{
+		{RetryPolicy{}, RetryPolicy{MaxRetries: 3, MinWait: 500 * ms, MaxWait: 10 * time.Second}},
+		{RetryPolicy{MaxRetries: -1}, RetryPolicy{MaxRetries: 0, MinWait: 500 * ms, MaxWait: 10 * time.Second}},
+		{RetryPolicy{MaxRetries: 7, MaxWait: ms}, RetryPolicy{MaxRetries: 7, MinWait: ms, MaxWait: ms}},
+		{RetryPolicy{MinWait: 20 * time.Second}, RetryPolicy{MaxRetries: 3, MinWait: 20 * time.Second, MaxWait: 20 * time.Second}},
+		{RetryPolicy{MinWait: ms, MaxWait: 2 * ms}, RetryPolicy{MaxRetries: 3, MinWait: ms, MaxWait: 2 * ms}},
+	}
+	for _, tt := range tests {
+		if got := tt.in.withDefaults(); got != tt.want {
+			t.Errorf("%+v.withDefaults() = %+v, want %+v", tt.in, got, tt.want)
+		}
+	}
+}
