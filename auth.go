@@ -192,6 +192,15 @@ func (s *oauthSource) token(ctx context.Context) (*oauth2.Token, error) {
 	return tok, nil
 }
 
+// forget drops the cached token if it is the one in authz, after the server
+// refused it (revoked, or signed with a rotated key), so the next call
+// fetches a new token instead of failing until the old one expires.
+func (s *oauthSource) forget(authz string) {
+	if tok := s.tok.Load(); tok != nil && tok.Type()+" "+tok.AccessToken == authz {
+		s.tok.CompareAndSwap(tok, nil)
+	}
+}
+
 func (s *oauthSource) secrets() []string {
 	out := []string{s.secret}
 	if tok := s.tok.Load(); tok != nil {

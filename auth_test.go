@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -304,5 +305,32 @@ func TestFormatShowsNonSecretFields(t *testing.T) {
 	}
 	if got := fmt.Sprintf("%v", BearerToken("")); got != "" {
 		t.Errorf("empty token prints %q", got)
+	}
+}
+
+func TestOAuth2RefusedTokenIsReplaced(t *testing.T) {
+	ep := &tokenEndpoint{expiresIn: 3600}
+	c, m := newTestClient(t, func(c *Config) {
+		c.Auth = OAuth2ClientCredentials{TokenURL: tokenURL, ClientID: "kf-sdk", ClientSecret: "cs-9f8e"}
+	})
+	m.RegisterResponder("POST", tokenURL, ep.responder)
+	// The server has revoked the first token.
+	m.RegisterNoResponder(func(req *http.Request) (*http.Response, error) {
+		if req.Header.Get("Authorization") == "Bearer access-1" {
+			return httpmock.NewStringResponse(401, `{"ErrorCode":"0xA0110001","Message":"Token revoked"}`), nil
+		}
+		return httpmock.NewStringResponse(204, ""), nil
+	})
+	ctx := context.Background()
+	if err := c.Certificates.ClearOwner(ctx, 1, OwnerScope{}); !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("first call: %v", err)
+	}
+	for range 2 {
+		if err := c.Certificates.ClearOwner(ctx, 1, OwnerScope{}); err != nil {
+			t.Fatalf("after a new token: %v", err)
+		}
+	}
+	if got := ep.calls.Load(); got != 2 {
+		t.Errorf("%d token requests, want 2 (one replacement, then reuse)", got)
 	}
 }

@@ -286,6 +286,9 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		b, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		apiErr := newAPIError(cl.method, u, resp.StatusCode, b)
 		c.scrub(apiErr, req.Request)
+		if o, ok := c.auth.(*oauthSource); ok && resp.StatusCode == http.StatusUnauthorized {
+			o.forget(req.Request.Header.Get("Authorization"))
+		}
 		if err != nil {
 			return fmt.Errorf("%w (reading the body failed: %v)", apiErr, err)
 		}
