@@ -97,8 +97,9 @@ func (t BearerToken) MarshalJSON() ([]byte, error) { return json.Marshal(redactI
 // identity providers).
 //
 // Inside a Client, one token is fetched lazily, shared by all goroutines and
-// refreshed shortly before it expires; the token request goes through the
-// Client's transport (same proxy and TLS trust). Used on its own, Authenticate
+// refreshed shortly before it expires, or after the server refused it with a
+// 401; the token request goes through the Client's transport (same proxy and
+// TLS trust). Used on its own, Authenticate
 // fetches a new token on every call with http.DefaultClient.
 //
 // fmt, slog and encoding/json never show the ClientSecret.

@@ -17,8 +17,10 @@ import (
 )
 
 // RetryPolicy controls how failed attempts are retried. The zero value means
-// the defaults. Which failures are retried depends on the request: see the
-// package documentation, section Retries.
+// the defaults; a zero wait takes its default bounded by the other wait when
+// that one is set (MaxWait 1ms alone also means MinWait 1ms). Which failures
+// are retried depends on the request: see the package documentation,
+// section Retries.
 type RetryPolicy struct {
 	MaxRetries int           // retries after the first attempt; default 3; negative = no retries
 	MinWait    time.Duration // first wait; default 500ms; backoff doubles from here with jitter, never below MinWait
