@@ -58,6 +58,17 @@
 // (MaxRetries+1)·Timeout + MaxRetries·MaxWait (4 min 30 s with the defaults),
 // so pass a context with a deadline.
 //
+// # Bulk changes
+//
+// Certificates.UpdateOwners gives many certificates the same owner with a
+// bounded number of requests in flight, reports each certificate's outcome,
+// and stops starting new requests when the context ends.
+//
+// # Command-line tool
+//
+// cmd/keyfactor wraps these calls for scripts, reading the same KEYFACTOR_*
+// variables, with JSON output and distinct exit codes; see the README.
+//
 // # Testing with keyfactortest
 //
 // Package keyfactortest runs an in-process fake Keyfactor Command, like
