@@ -377,19 +377,32 @@ func jsonSafe(fields []safeField) ([]byte, error) {
 	return json.Marshal(m)
 }
 
-// scrubbedError hides a secret that an underlying error might echo (an
+// scrubbedError hides secrets that an underlying error might echo (an
 // identity provider's error page, say) while keeping the chain for errors.Is.
 type scrubbedError struct {
-	err    error
-	secret string
+	err     error
+	secrets []string
 }
 
-func scrubError(err error, secret string) error {
-	if secret == "" {
-		return err
-	}
-	return &scrubbedError{err: err, secret: secret}
+func scrubError(err error, secrets ...string) error {
+	return &scrubbedError{err: err, secrets: secrets}
 }
 
-func (e *scrubbedError) Error() string { return strings.ReplaceAll(e.err.Error(), e.secret, redacted) }
+func (e *scrubbedError) Error() string { return redactSecrets(e.err.Error(), e.secrets...) }
 func (e *scrubbedError) Unwrap() error { return e.err }
+
+// redactSecrets replaces every secret of at least minSecretLen bytes in text,
+// in each form it could be echoed in: as is, form-encoded (how a token
+// request carries a client secret) and JSON-escaped.
+func redactSecrets(text string, secrets ...string) string {
+	for _, s := range secrets {
+		if len(s) < minSecretLen {
+			continue
+		}
+		quoted, _ := json.Marshal(s)
+		for _, form := range []string{s, url.QueryEscape(s), string(quoted[1 : len(quoted)-1])} {
+			text = strings.ReplaceAll(text, form, redacted)
+		}
+	}
+	return text
+}

@@ -187,7 +187,7 @@ func TestOAuth2TokenIsRefreshedBeforeExpiry(t *testing.T) {
 // TestNoSecretLeaks drives each kind of credentials against a failing server
 // with a debug logger and looks for the secret everywhere it could surface.
 func TestNoSecretLeaks(t *testing.T) {
-	const pw, secret, token = "pw-Zq81!x", "cs-Uu72#y", "tok-Ll93$z"
+	const pw, secret, token = "pw-Zq81!x", `cs-Uu72#y&"<`, "tok-Ll93$z"
 	tests := []struct {
 		name    string
 		auth    Authenticator
@@ -263,11 +263,16 @@ func TestNoSecretLeaks(t *testing.T) {
 	}
 }
 
+// check looks for each secret as is and in the forms a server may echo it
+// in: form-encoded (a token request's body) and JSON-escaped.
 func check(t *testing.T, secrets []string, where, s string) {
 	t.Helper()
 	for _, sec := range secrets {
-		if strings.Contains(s, sec) {
-			t.Errorf("%s shows a secret: %s", where, s)
+		q, _ := json.Marshal(sec)
+		for _, form := range []string{sec, url.QueryEscape(sec), strings.Trim(string(q), `"`)} {
+			if strings.Contains(s, form) {
+				t.Errorf("%s shows a secret (%q): %s", where, form, s)
+			}
 		}
 	}
 }

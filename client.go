@@ -322,13 +322,10 @@ func (c *Client) scrub(e *APIError, req *http.Request) {
 	if h, ok := c.auth.(secretHolder); ok {
 		secrets = append(secrets, h.secrets()...)
 	}
-	for _, s := range secrets {
-		if len(s) < minSecretLen {
-			continue
-		}
-		e.ErrorCode = strings.ReplaceAll(e.ErrorCode, s, redacted)
-		e.Message = strings.ReplaceAll(e.Message, s, redacted)
-		e.Body = bytes.ReplaceAll(e.Body, []byte(s), []byte(redacted))
+	e.ErrorCode = redactSecrets(e.ErrorCode, secrets...)
+	e.Message = redactSecrets(e.Message, secrets...)
+	if body := redactSecrets(string(e.Body), secrets...); body != string(e.Body) {
+		e.Body = []byte(body)
 	}
 }
 
