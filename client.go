@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -254,8 +253,8 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		}
 		body = b
 	}
-	idempotent := cl.method != http.MethodPost
-	req, err := retryablehttp.NewRequestWithContext(withAttempt(ctx, idempotent), cl.method, u, body)
+	actx, att := withAttempt(ctx, cl.method != http.MethodPost)
+	req, err := retryablehttp.NewRequestWithContext(actx, cl.method, u, body)
 	if err != nil {
 		return fmt.Errorf("keyfactor: %s %s: %w", cl.method, u, err)
 	}
@@ -276,6 +275,10 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 
 	resp, err := c.http.Do(req)
 	if err != nil {
+		var ae *attemptsError
+		if errors.As(err, &ae) {
+			ae.unsent = att.neverConnected(ae.err)
+		}
 		c.log(ctx, cl.method, u, 0, start, err)
 		return fmt.Errorf("keyfactor: %s %s: %w", cl.method, u, err)
 	}
@@ -390,18 +393,6 @@ func (r retryLogger) Error(msg string, kv ...any) { r.l.Warn("keyfactor: "+msg, 
 func (r retryLogger) Info(msg string, kv ...any)  { r.l.Info("keyfactor: "+msg, kv...) }
 func (r retryLogger) Debug(msg string, kv ...any) { r.l.Debug("keyfactor: "+msg, kv...) }
 func (r retryLogger) Warn(msg string, kv ...any)  { r.l.Warn("keyfactor: "+msg, kv...) }
-
-// isTransportFailure reports whether err came from the network rather than
-// from an answer, for callers that must decide if a POST may have landed.
-func isTransportFailure(err error) bool {
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		return false
-	}
-	var netErr net.Error
-	var ae *attemptsError
-	return errors.As(err, &ae) || errors.As(err, &netErr)
-}
 
 // Ptr returns a pointer to v, for optional request fields.
 func Ptr[T any](v T) *T { return &v }

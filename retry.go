@@ -79,13 +79,13 @@ type attempt struct {
 
 type attemptKey struct{}
 
-func withAttempt(ctx context.Context, idempotent bool) context.Context {
+func withAttempt(ctx context.Context, idempotent bool) (context.Context, *attempt) {
 	a := &attempt{idempotent: idempotent}
 	ctx = context.WithValue(ctx, attemptKey{}, a)
 	if idempotent {
 		// Idempotent requests retry on any connection error, so they need
 		// no trace; this keeps the common path free of its cost.
-		return ctx
+		return ctx, a
 	}
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GetConn: func(string) {
@@ -93,9 +93,11 @@ func withAttempt(ctx context.Context, idempotent bool) context.Context {
 			a.dialing.Store(true)
 		},
 		GotConn: func(httptrace.GotConnInfo) { a.connected.Store(true) },
-	})
+	}), a
 }
 
+// attemptFrom returns the request's attempt. Every request the pipeline sends
+// has one; without it the request counts as not idempotent, the safe side.
 func attemptFrom(ctx context.Context) *attempt {
 	a, _ := ctx.Value(attemptKey{}).(*attempt)
 	if a == nil {
@@ -214,11 +216,13 @@ func errorHandler(resp *http.Response, err error, numTries int) (*http.Response,
 	return nil, &attemptsError{err: err, attempts: numTries}
 }
 
-// attemptsError records how many attempts a transport failure took, without
-// hiding the failure itself.
+// attemptsError records how many attempts a transport failure took, and
+// whether its last attempt never reached the server, without hiding the
+// failure itself.
 type attemptsError struct {
 	err      error
 	attempts int
+	unsent   bool // set by the pipeline from the attempt's connection trace
 }
 
 func (e *attemptsError) Error() string {

@@ -264,6 +264,18 @@ func TestPOSTIsRetriedWhenTheConnectionIsRefused(t *testing.T) {
 	if got := dials.Load(); got != DefaultMaxRetries+1 {
 		t.Errorf("dialled %d times, want %d", got, DefaultMaxRetries+1)
 	}
+
+	// The connection trace says the request never reached the server, so
+	// Create does not look the role up afterwards (that would dial again).
+	dials.Store(0)
+	_, err = c.Roles.Create(context.Background(), CreateRoleRequest{Name: "n", Description: "d"})
+	var ae *attemptsError
+	if !errors.As(err, &ae) || !ae.unsent || strings.Contains(err.Error(), "looking the role up") {
+		t.Fatalf("err = %v", err)
+	}
+	if got := dials.Load(); got != DefaultMaxRetries+1 {
+		t.Errorf("dialled %d times, want %d (no lookup)", got, DefaultMaxRetries+1)
+	}
 }
 
 func TestPOSTIsNotRetriedAfterTheServerReadIt(t *testing.T) {

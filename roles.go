@@ -8,13 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/mail"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // RolesService manages security roles. Reach it as Client.Roles. The v2
@@ -390,18 +388,15 @@ func (s *RolesService) create(ctx context.Context, op string, req CreateRoleRequ
 }
 
 // outcomeUnknown reports whether a failed POST may still have been stored:
-// a 502 or 504 from a gateway, or a transport failure other than one that
-// proves the request never reached the server.
+// a 502 or 504 from a gateway, or a transport failure whose last attempt
+// reached the server (the retry layer's connection trace tells).
 func outcomeUnknown(err error) bool {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		return apiErr.StatusCode == http.StatusBadGateway || apiErr.StatusCode == http.StatusGatewayTimeout
 	}
-	var dnsErr *net.DNSError
-	if errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &dnsErr) || isPermanentTLSError(err) {
-		return false
-	}
-	return isTransportFailure(err)
+	var ae *attemptsError
+	return errors.As(err, &ae) && !ae.unsent
 }
 
 // errNoLookup marks a name that Keyfactor's query language cannot match
