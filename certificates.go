@@ -2,7 +2,6 @@ package keyfactor
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -148,7 +147,9 @@ const DefaultBulkConcurrency = 8
 func (s *CertificatesService) UpdateOwners(ctx context.Context, ids []int, req UpdateOwnerRequest, opts BulkOptions) ([]OwnerResult, error) {
 	v := newValidator("Certificates.UpdateOwners")
 	for i, id := range ids {
-		v.positive(fmt.Sprintf("ids[%d]", i), id)
+		if id <= 0 {
+			v.addf("ids["+strconv.Itoa(i)+"]", "must be greater than 0, got %d", id)
+		}
 	}
 	req.check(v)
 	if err := v.err(); err != nil {
@@ -158,12 +159,16 @@ func (s *CertificatesService) UpdateOwners(ctx context.Context, ids []int, req U
 	if workers <= 0 {
 		workers = DefaultBulkConcurrency
 	}
+	scope := OwnerScope{CollectionID: req.CollectionID, ContainerID: req.ContainerID}
+	body := ownerBody{NewRoleID: req.NewRoleID, NewRoleName: req.NewRoleName}
 	results := make([]OwnerResult, len(ids))
-	attempted := make([]bool, len(ids))
-	var mu sync.Mutex
+	var mu sync.Mutex // serializes Progress
 	done := 0
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
+	// Certificates start in order and none after ctx ends, so the attempted
+	// ones are always results[:launched].
+	launched := 0
 	for i, id := range ids {
 		select {
 		case sem <- struct{}{}:
@@ -172,27 +177,20 @@ func (s *CertificatesService) UpdateOwners(ctx context.Context, ids []int, req U
 		if ctx.Err() != nil {
 			break
 		}
-		attempted[i] = true
+		launched++
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			r := OwnerResult{CertificateID: id, Err: s.UpdateOwner(ctx, id, req)}
-			mu.Lock()
-			defer mu.Unlock()
-			results[i] = r
-			done++
+			results[i] = OwnerResult{CertificateID: id, Err: s.putOwner(ctx, id, scope, body)}
 			if opts.Progress != nil {
-				opts.Progress(done, len(ids), r)
+				mu.Lock()
+				defer mu.Unlock()
+				done++
+				opts.Progress(done, len(ids), results[i])
 			}
 		}()
 	}
 	wg.Wait()
-	out := results[:0]
-	for i := range results {
-		if attempted[i] {
-			out = append(out, results[i])
-		}
-	}
-	return out, ctx.Err()
+	return results[:launched], ctx.Err()
 }

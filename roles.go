@@ -523,7 +523,9 @@ func (s *RolesService) CreateV1(ctx context.Context, req CreateRoleV1Request) (*
 	checkGUID(v, "PermissionSetID", req.PermissionSetID)
 	s.noteUnknown(ctx, checkPermissionsV1(v, req.Permissions))
 	for i, id := range req.Identities {
-		v.notBlank(fmt.Sprintf("Identities[%d].AccountName", i), id.AccountName)
+		if strings.TrimSpace(id.AccountName) == "" {
+			v.add("Identities["+strconv.Itoa(i)+"].AccountName", "must not be blank")
+		}
 	}
 	if err := v.err(); err != nil {
 		return nil, err
