@@ -246,23 +246,11 @@ func bindAuth(a Authenticator, tokenClient *http.Client, allowHTTP bool, v *vali
 		v.add("Auth", "required")
 		return nil
 	case *BasicAuth:
-		if x == nil {
-			v.add("Auth", "required")
-			return nil
-		}
-		return bindAuth(*x, tokenClient, allowHTTP, v)
+		return bindAuth(deref(x), tokenClient, allowHTTP, v)
 	case *BearerToken:
-		if x == nil {
-			v.add("Auth", "required")
-			return nil
-		}
-		return bindAuth(*x, tokenClient, allowHTTP, v)
+		return bindAuth(deref(x), tokenClient, allowHTTP, v)
 	case *OAuth2ClientCredentials:
-		if x == nil {
-			v.add("Auth", "required")
-			return nil
-		}
-		return bindAuth(*x, tokenClient, allowHTTP, v)
+		return bindAuth(deref(x), tokenClient, allowHTTP, v)
 	case BasicAuth:
 		v.notBlank("Auth.Username", x.Username)
 		if x.Password == "" {
@@ -281,6 +269,15 @@ func bindAuth(a Authenticator, tokenClient *http.Client, allowHTTP bool, v *vali
 		return newOAuthSource(x, tokenClient)
 	}
 	return a
+}
+
+// deref returns *p as an Authenticator, or nil (reported as missing) for a
+// nil pointer.
+func deref[T Authenticator](p *T) Authenticator {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
 
 // checkURL requires an absolute https URL (http only when allowed) without

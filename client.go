@@ -234,12 +234,12 @@ const maxDrain = 256 << 10
 func (c *Client) do(ctx context.Context, cl call, out any) error {
 	u := c.baseURL + "/" + cl.path
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("keyfactor: %s %s: %w", cl.method, u, err)
+		return requestError(cl.method, u, "", err)
 	}
 	if cl.query != nil {
 		vals, err := query.Values(cl.query)
 		if err != nil {
-			return fmt.Errorf("keyfactor: %s %s: encode query: %w", cl.method, u, err)
+			return requestError(cl.method, u, "encode query", err)
 		}
 		if len(vals) > 0 {
 			u += "?" + vals.Encode()
@@ -249,14 +249,14 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	if cl.body != nil {
 		b, err := json.Marshal(cl.body)
 		if err != nil {
-			return fmt.Errorf("keyfactor: %s %s: encode body: %w", cl.method, u, err)
+			return requestError(cl.method, u, "encode body", err)
 		}
 		body = b
 	}
 	actx, att := withAttempt(ctx, cl.method != http.MethodPost)
 	req, err := retryablehttp.NewRequestWithContext(actx, cl.method, u, body)
 	if err != nil {
-		return fmt.Errorf("keyfactor: %s %s: %w", cl.method, u, err)
+		return requestError(cl.method, u, "", err)
 	}
 	h := req.Header
 	h.Set("Accept", "application/json")
@@ -268,7 +268,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	h.Set("X-Keyfactor-Api-Version", string(cl.version))
 	start := c.now()
 	if err := c.auth.Authenticate(req.Request); err != nil {
-		err = fmt.Errorf("keyfactor: %s %s: authenticate: %w", cl.method, u, err)
+		err = requestError(cl.method, u, "authenticate", err)
 		c.log(ctx, cl.method, u, 0, start, err)
 		return err
 	}
@@ -280,7 +280,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 			ae.unsent = att.neverConnected(ae.err)
 		}
 		c.log(ctx, cl.method, u, 0, start, err)
-		return fmt.Errorf("keyfactor: %s %s: %w", cl.method, u, err)
+		return requestError(cl.method, u, "", err)
 	}
 	defer drainClose(resp.Body)
 	c.log(ctx, cl.method, u, resp.StatusCode, start, nil)
@@ -302,15 +302,24 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	}
 	b, err := readBody(resp, c.maxBody)
 	if err != nil {
-		return fmt.Errorf("keyfactor: %s %s: read response: %w", cl.method, u, err)
+		return requestError(cl.method, u, "read response", err)
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
-		return fmt.Errorf("keyfactor: %s %s: %d response has no body", cl.method, u, resp.StatusCode)
+		return requestError(cl.method, u, "", fmt.Errorf("%d response has no body", resp.StatusCode))
 	}
 	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("keyfactor: %s %s: decode %d response (%s): %w", cl.method, u, resp.StatusCode, excerpt(b, 80), err)
+		return requestError(cl.method, u, fmt.Sprintf("decode %d response (%s)", resp.StatusCode, excerpt(b, 80)), err)
 	}
 	return nil
+}
+
+// requestError names the request a failure belongs to, and the step when
+// there is one: "keyfactor: PUT https://…/Certificates/5/Owner: step: err".
+func requestError(method, u, step string, err error) error {
+	if step == "" {
+		return fmt.Errorf("keyfactor: %s %s: %w", method, u, err)
+	}
+	return fmt.Errorf("keyfactor: %s %s: %s: %w", method, u, step, err)
 }
 
 // scrub removes from an error the credentials its request carried, in case
