@@ -26,7 +26,7 @@ type Fault struct {
 	// and matched case-insensitively.
 	Method, Path string
 	// Status is the HTTP status to answer with (with Keyfactor error JSON),
-	// unless Drop is set.
+	// unless Drop is set; default 500.
 	Status int
 	// RetryAfter, when set, is sent as the Retry-After header.
 	RetryAfter string
@@ -46,6 +46,9 @@ type faultState struct {
 func (s *Server) FailNext(n int, f Fault) {
 	if n <= 0 {
 		return
+	}
+	if f.Drop == 0 && f.Status == 0 {
+		f.Status = http.StatusInternalServerError
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -297,6 +297,11 @@ func TestFaults(t *testing.T) {
 		t.Fatal("a failed request stored a role")
 	}
 
+	// A fault that names no status answers 500.
+	s.FailNext(1, Fault{Method: "GET"})
+	st, _, b := call{method: "GET", path: "/Security/Roles"}.send(t, s)
+	expectError(t, st, b, 500, "Internal Server Error")
+
 	// Dropped before the handler: nothing stored.
 	s.FailNext(1, Fault{Drop: DropBeforeHandler})
 	if _, err := rawPost(s, v2Role); err == nil {
@@ -314,8 +319,8 @@ func TestFaults(t *testing.T) {
 		t.Fatalf("DropAfterHandler: roles = %+v", roles)
 	}
 	reqs := s.Requests()
-	if len(reqs) != 5 || reqs[4].Method != "POST" || !strings.Contains(string(reqs[4].Body), "PKI Operators") ||
-		reqs[4].Path != "/KeyfactorAPI/Security/Roles" || reqs[4].Header.Get("x-keyfactor-api-version") != "2.0" {
+	if len(reqs) != 6 || reqs[5].Method != "POST" || !strings.Contains(string(reqs[5].Body), "PKI Operators") ||
+		reqs[5].Path != "/KeyfactorAPI/Security/Roles" || reqs[5].Header.Get("x-keyfactor-api-version") != "2.0" {
 		t.Errorf("recorded %d requests: %+v", len(reqs), reqs)
 	}
 }
