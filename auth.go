@@ -193,10 +193,10 @@ func (s *oauthSource) token(ctx context.Context) (*oauth2.Token, error) {
 	return tok, nil
 }
 
-// forget drops the cached token if it is the one in authz, after the server
+// refused drops the cached token if it is the one in authz, after the server
 // refused it (revoked, or signed with a rotated key), so the next call
 // fetches a new token instead of failing until the old one expires.
-func (s *oauthSource) forget(authz string) {
+func (s *oauthSource) refused(authz string) {
 	if tok := s.tok.Load(); tok != nil && tok.Type()+" "+tok.AccessToken == authz {
 		s.tok.CompareAndSwap(tok, nil)
 	}
@@ -218,6 +218,19 @@ func (s *oauthSource) Format(f fmt.State, _ rune) {
 // secretHolder is implemented by the Client's own authenticators, so that
 // secrets a server echoes can be removed from errors.
 type secretHolder interface{ secrets() []string }
+
+// refusable is implemented by authenticators that cache a credential the
+// server may stop accepting: the pipeline tells them which Authorization
+// value a 401 refused.
+type refusable interface{ refused(authorization string) }
+
+func (s *oauthSource) scheme() string { return "Bearer" }
+
+// scheme is the first word of the Authorization value, shown by dry runs.
+func (a staticAuth) scheme() string {
+	s, _, _ := strings.Cut(a.value, " ")
+	return s
+}
 
 // minSecretLen is the shortest secret scrubbed from error text: replacing a
 // one- or two-character password everywhere would garble every message.

@@ -58,6 +58,13 @@ type Config struct {
 	// Logger receives debug records of requests and retries; nil is silent.
 	// No secret is ever logged.
 	Logger *slog.Logger
+	// DryRun, when set, receives each request fully built (URL, query,
+	// headers, JSON body) instead of it being sent, and the call returns an
+	// error matching ErrDryRun. The request's Authorization header holds
+	// only the scheme and "[REDACTED]": no secret is handed out and no OAuth
+	// token is fetched. A method that needs an answer before its next
+	// request (Clone, Modify, GetByName) stops after its first.
+	DryRun func(*http.Request)
 }
 
 func (c Config) safeFields() []safeField {
@@ -66,6 +73,7 @@ func (c Config) safeFields() []safeField {
 		{"Auth", c.Auth, false}, {"HTTPClient", c.HTTPClient != nil, false},
 		{"Timeout", c.Timeout, false}, {"Retry", c.Retry, false},
 		{"UserAgent", c.UserAgent, false}, {"Logger", c.Logger != nil, false},
+		{"DryRun", c.DryRun != nil, false},
 	}
 }
 
@@ -90,6 +98,7 @@ type Client struct {
 	transport http.RoundTripper // the caller's or the default, for CloseIdleConnections
 	userAgent string
 	logger    *slog.Logger
+	dryRun    func(*http.Request)
 	now       func() time.Time
 	maxBody   int64 // bound on a 2xx body; maxSuccessBody, lowered in tests
 }
@@ -140,6 +149,7 @@ func NewClient(cfg Config) (*Client, error) {
 		transport: transport,
 		userAgent: ua,
 		logger:    cfg.Logger,
+		dryRun:    cfg.DryRun,
 		now:       time.Now,
 		maxBody:   maxSuccessBody,
 	}
@@ -223,6 +233,37 @@ type call struct {
 	version apiVersion
 	query   any // a struct with `url` tags for go-querystring, or nil
 	body    any // encoded as JSON; nil sends no body
+	// repeat says whether the request may be sent again after an attempt
+	// that may have reached the server. The zero value decides by method.
+	repeat repeatability
+}
+
+// repeatability says whether a request is idempotent: whether sending it
+// twice has the effect of sending it once.
+type repeatability uint8
+
+const (
+	byMethod      repeatability = iota // every method but POST and PATCH is idempotent
+	idempotent                         // safe to send again whatever happened
+	notIdempotent                      // send again only when it cannot have reached the server
+)
+
+func (cl *call) idempotent() bool {
+	switch cl.repeat {
+	case idempotent:
+		return true
+	case notIdempotent:
+		return false
+	}
+	return cl.method != http.MethodPost && cl.method != http.MethodPatch
+}
+
+// request is a call on its way through the pipeline.
+type request struct {
+	*retryablehttp.Request
+	method, url string
+	attempt     *attempt
+	start       time.Time
 }
 
 // maxDrain bounds how much of an unread body is read to reuse its connection.
@@ -230,16 +271,35 @@ const maxDrain = 256 << 10
 
 // do is the single request pipeline: build, send (with retries), decode.
 // A 2xx answer is decoded into out (when out is non-nil); anything else
-// becomes an *APIError.
+// becomes an *APIError. A failure that may have reached the server is
+// marked as such (see uncertainError), so that callers decide on what
+// happened rather than on the HTTP method.
 func (c *Client) do(ctx context.Context, cl call, out any) error {
+	r, err := c.build(ctx, &cl)
+	if err != nil {
+		return err
+	}
+	if c.dryRun != nil {
+		return c.showDryRun(r)
+	}
+	resp, err := c.send(ctx, r)
+	if err != nil {
+		return err
+	}
+	defer drainClose(resp.Body)
+	return c.decode(r, resp, out)
+}
+
+// build encodes the query and body and sets every header but Authorization.
+func (c *Client) build(ctx context.Context, cl *call) (*request, error) {
 	u := c.baseURL + "/" + cl.path
 	if err := ctx.Err(); err != nil {
-		return requestError(cl.method, u, "", err)
+		return nil, requestError(cl.method, u, "", err)
 	}
 	if cl.query != nil {
 		vals, err := query.Values(cl.query)
 		if err != nil {
-			return requestError(cl.method, u, "encode query", err)
+			return nil, requestError(cl.method, u, "encode query", err)
 		}
 		if len(vals) > 0 {
 			u += "?" + vals.Encode()
@@ -249,14 +309,14 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	if cl.body != nil {
 		b, err := json.Marshal(cl.body)
 		if err != nil {
-			return requestError(cl.method, u, "encode body", err)
+			return nil, requestError(cl.method, u, "encode body", err)
 		}
 		body = b
 	}
-	actx, att := withAttempt(ctx, cl.method != http.MethodPost)
+	actx, att := withAttempt(ctx, cl.idempotent(), cl.method == http.MethodGet)
 	req, err := retryablehttp.NewRequestWithContext(actx, cl.method, u, body)
 	if err != nil {
-		return requestError(cl.method, u, "", err)
+		return nil, requestError(cl.method, u, "", err)
 	}
 	h := req.Header
 	h.Set("Accept", "application/json")
@@ -266,51 +326,85 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	h.Set("User-Agent", c.userAgent)
 	h.Set("X-Keyfactor-Requested-With", "APIClient")
 	h.Set("X-Keyfactor-Api-Version", string(cl.version))
-	start := c.now()
-	if err := c.auth.Authenticate(req.Request); err != nil {
-		err = requestError(cl.method, u, "authenticate", err)
-		c.log(ctx, cl.method, u, 0, start, err)
-		return err
-	}
+	return &request{Request: req, method: cl.method, url: u, attempt: att}, nil
+}
 
-	resp, err := c.http.Do(req)
+// send authenticates and sends the request with retries. A transport
+// failure comes back wrapped with the request's name and what is known of
+// its effect on the server.
+func (c *Client) send(ctx context.Context, r *request) (*http.Response, error) {
+	r.start = c.now()
+	if err := c.auth.Authenticate(r.Request.Request); err != nil {
+		err = requestError(r.method, r.url, "authenticate", err)
+		c.log(ctx, r, 0, err)
+		return nil, err
+	}
+	resp, err := c.http.Do(r.Request)
 	if err != nil {
+		// Only a failure that ended the attempts (not a context that ended
+		// during a wait between them) says anything about the last attempt.
 		var ae *attemptsError
-		if errors.As(err, &ae) {
-			ae.unsent = att.neverConnected(ae.err)
-		}
-		c.log(ctx, cl.method, u, 0, start, err)
-		return requestError(cl.method, u, "", err)
+		lastMayHaveActed := errors.As(err, &ae) && r.attempt.mayHaveActed(ae.err)
+		err = r.attempt.settle(requestError(r.method, r.url, "", err), lastMayHaveActed)
+		c.log(ctx, r, 0, err)
+		return nil, err
 	}
-	defer drainClose(resp.Body)
-	c.log(ctx, cl.method, u, resp.StatusCode, start, nil)
+	c.log(ctx, r, resp.StatusCode, nil)
+	return resp, nil
+}
 
+// decode turns a non-2xx answer into an *APIError and decodes a 2xx body
+// into out.
+func (c *Client) decode(r *request, resp *http.Response, out any) error {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		b, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		apiErr := newAPIError(cl.method, u, resp.StatusCode, b)
-		c.scrub(apiErr, req.Request)
-		if o, ok := c.auth.(*oauthSource); ok && resp.StatusCode == http.StatusUnauthorized {
-			o.forget(req.Request.Header.Get("Authorization"))
+		b, readErr := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		apiErr := newAPIError(r.method, r.url, resp.StatusCode, b)
+		c.scrub(apiErr, r.Request.Request)
+		if rf, ok := c.auth.(refusable); ok && resp.StatusCode == http.StatusUnauthorized {
+			rf.refused(r.Request.Header.Get("Authorization"))
 		}
-		if err != nil {
-			return fmt.Errorf("%w (reading the body failed: %v)", apiErr, err)
+		var err error = apiErr
+		if readErr != nil {
+			err = &bodyReadError{apiErr: apiErr, err: readErr}
 		}
-		return apiErr
+		// A gateway's 502 or 504 says nothing of whether the server behind
+		// it acted.
+		gateway := resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout
+		return r.attempt.settle(err, gateway)
 	}
 	if out == nil {
 		return nil
 	}
 	b, err := readBody(resp, c.maxBody)
 	if err != nil {
-		return requestError(cl.method, u, "read response", err)
+		return requestError(r.method, r.url, "read response", err)
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
-		return requestError(cl.method, u, "", fmt.Errorf("%d response has no body", resp.StatusCode))
+		return requestError(r.method, r.url, "", fmt.Errorf("%d response has no body", resp.StatusCode))
 	}
 	if err := json.Unmarshal(b, out); err != nil {
-		return requestError(cl.method, u, fmt.Sprintf("decode %d response (%s)", resp.StatusCode, excerpt(b, 80)), err)
+		return requestError(r.method, r.url, fmt.Sprintf("decode %d response (%s)", resp.StatusCode, excerpt(b, 80)), err)
 	}
 	return nil
+}
+
+// showDryRun hands the fully built request to Config.DryRun instead of
+// sending it. The Authorization header shows only its scheme: no secret is
+// handed out, and no OAuth token is fetched.
+func (c *Client) showDryRun(r *request) error {
+	req := r.Request.Request.Clone(r.Request.Context())
+	value := redacted
+	if s, ok := c.auth.(interface{ scheme() string }); ok {
+		value = s.scheme() + " " + redacted
+	}
+	req.Header.Set("Authorization", value)
+	if body, err := r.BodyBytes(); err == nil && body != nil {
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		req.ContentLength = int64(len(body))
+	}
+	c.dryRun(req)
+	return requestError(r.method, r.url, "", ErrDryRun)
 }
 
 // requestError names the request a failure belongs to, and the step when
@@ -343,19 +437,24 @@ func (c *Client) scrub(e *APIError, req *http.Request) {
 
 // prepareRetry re-authenticates each retry, so a token that expired while
 // waiting is refreshed. The header map is cloned first: the previous attempt's
-// request may still be referenced by the transport.
+// request may still be referenced by the transport. When it fails the retry
+// is never sent, which the attempt records.
 func (c *Client) prepareRetry(req *http.Request) error {
 	req.Header = req.Header.Clone()
-	return c.auth.Authenticate(req)
+	if err := c.auth.Authenticate(req); err != nil {
+		attemptFrom(req.Context()).notSent = true
+		return fmt.Errorf("authenticate for a retry: %w", err)
+	}
+	return nil
 }
 
-func (c *Client) log(ctx context.Context, method, u string, status int, start time.Time, err error) {
+func (c *Client) log(ctx context.Context, r *request, status int, err error) {
 	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
 	attrs := []slog.Attr{
-		slog.String("method", method), slog.String("url", u),
-		slog.Duration("elapsed", c.now().Sub(start)),
+		slog.String("method", r.method), slog.String("url", r.url),
+		slog.Duration("elapsed", c.now().Sub(r.start)),
 	}
 	if err != nil {
 		attrs = append(attrs, slog.String("error", err.Error()))

@@ -28,6 +28,18 @@ var (
 	ErrRateLimited = errors.New("keyfactor: rate limited")
 	// ErrServer matches any 5xx answer (after any retries).
 	ErrServer = errors.New("keyfactor: server error")
+	// ErrOutcomeUnknown matches the error of a request that is not
+	// idempotent (a role create or copy) when it failed in a way that
+	// leaves unknown whether the server acted on it: the connection was
+	// lost or timed out after the request was sent, or a gateway answered
+	// 502 or 504. Sending it again could act twice; look first. The
+	// underlying *APIError or transport error stays reachable with
+	// errors.As and errors.Is. Roles.Create and Roles.Clone already look the
+	// role up before returning such an error.
+	ErrOutcomeUnknown = errors.New("keyfactor: outcome unknown")
+	// ErrDryRun matches the error of every call of a Client whose
+	// Config.DryRun is set: the request was built and shown, not sent.
+	ErrDryRun = errors.New("keyfactor: dry run: request not sent")
 )
 
 // maxErrorBody is how much of an error response body is kept in APIError.Body.
@@ -227,45 +239,51 @@ func (e *ValidationError) Has(field string) bool {
 	return false
 }
 
-// validator collects every problem in a request so the caller sees them all
-// at once instead of fixing one per round trip.
-type validator struct {
-	op     string
-	fields []FieldError
+// uncertainError marks a failed request with what is known of its effect on
+// the server. It wraps the failure, so errors.As and errors.Is still reach
+// the *APIError or the transport error.
+type uncertainError struct {
+	err error
+	// outcomeUnknown: the last attempt of a request that is not idempotent
+	// may have been acted on.
+	outcomeUnknown bool
+	// earlierAttempt: an attempt before the last may have been acted on (its
+	// answer was lost, or a gateway answered 502 or 504), so the last answer
+	// may describe the state that attempt left: a 404 to a retried DELETE.
+	earlierAttempt bool
 }
 
-func newValidator(op string) *validator { return &validator{op: op} }
-
-func (v *validator) add(field, problem string) {
-	v.fields = append(v.fields, FieldError{Field: field, Problem: problem})
-}
-
-func (v *validator) addf(field, format string, args ...any) {
-	v.add(field, fmt.Sprintf(format, args...))
-}
-
-func (v *validator) positive(field string, n int) {
-	if n <= 0 {
-		v.addf(field, "must be greater than 0, got %d", n)
+func (e *uncertainError) Error() string {
+	if e.outcomeUnknown {
+		return e.err.Error() + " (the server may have acted on it)"
 	}
+	return e.err.Error() + " (an earlier attempt may have reached the server)"
 }
 
-func (v *validator) notNegative(field string, n int) {
-	if n < 0 {
-		v.addf(field, "must not be negative, got %d", n)
-	}
+func (e *uncertainError) Unwrap() error { return e.err }
+
+// Is makes errors.Is(err, ErrOutcomeUnknown) true when the outcome is unknown.
+func (e *uncertainError) Is(target error) bool {
+	return target == ErrOutcomeUnknown && e.outcomeUnknown
 }
 
-func (v *validator) notBlank(field, s string) {
-	if strings.TrimSpace(s) == "" {
-		v.add(field, "must not be blank")
-	}
+// earlierAttemptMayHaveLanded reports whether err belongs to a call an
+// earlier attempt of which may have reached the server and been acted on.
+func earlierAttemptMayHaveLanded(err error) bool {
+	var u *uncertainError
+	return errors.As(err, &u) && u.earlierAttempt
 }
 
-// err returns the collected *ValidationError, or nil when there is none.
-func (v *validator) err() error {
-	if len(v.fields) == 0 {
-		return nil
-	}
-	return &ValidationError{Op: v.op, Fields: v.fields}
+// bodyReadError is an *APIError whose body could not be read to the end.
+// Both stay reachable: errors.As finds the *APIError, errors.Is the read
+// failure (a context that ended while the body arrived, say).
+type bodyReadError struct {
+	apiErr *APIError
+	err    error
 }
+
+func (e *bodyReadError) Error() string {
+	return e.apiErr.Error() + " (reading the body failed: " + e.err.Error() + ")"
+}
+
+func (e *bodyReadError) Unwrap() []error { return []error{e.apiErr, e.err} }

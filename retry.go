@@ -68,25 +68,28 @@ func (p RetryPolicy) check(v *validator) {
 }
 
 // attempt travels in a request's context. It tells the retry policy whether
-// the request is idempotent, and — for requests that are not — whether the
-// current attempt ever got a connection: a POST that never reached the server
-// is the only kind of failed POST that is safe to send again.
+// the request is idempotent, and records, from a connection trace, whether
+// each attempt got a connection: the only way to tell a failure the server
+// cannot have seen (refused, DNS, TLS handshake) from one it may have acted
+// on (a lost answer, a timeout after sending).
 type attempt struct {
 	idempotent bool
+	readOnly   bool // a GET: what an earlier attempt did cannot matter
 	dialing    atomic.Bool // the transport started to get a connection
 	connected  atomic.Bool // and got one (after any TLS handshake)
+	notSent    bool        // re-authenticating for this attempt failed: it never left
+
+	// Set by checkRetry, which go-retryablehttp calls once per attempt on
+	// the calling goroutine, so they need no lock.
+	pending bool // the attempt just checked may have been acted on
+	earlier bool // an attempt that was followed by another may have been acted on
 }
 
 type attemptKey struct{}
 
-func withAttempt(ctx context.Context, idempotent bool) (context.Context, *attempt) {
-	a := &attempt{idempotent: idempotent}
+func withAttempt(ctx context.Context, idempotent, readOnly bool) (context.Context, *attempt) {
+	a := &attempt{idempotent: idempotent, readOnly: readOnly}
 	ctx = context.WithValue(ctx, attemptKey{}, a)
-	if idempotent {
-		// Idempotent requests retry on any connection error, so they need
-		// no trace; this keeps the common path free of its cost.
-		return ctx, a
-	}
 	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GetConn: func(string) {
 			a.connected.Store(false)
@@ -110,19 +113,48 @@ func attemptFrom(ctx context.Context) *attempt {
 // the server existed (refused, DNS, dial timeout, TLS handshake), after which
 // the server cannot have acted on the request.
 func (a *attempt) neverConnected(err error) bool {
-	if errors.Is(err, syscall.ECONNREFUSED) {
+	if a.notSent || errors.Is(err, syscall.ECONNREFUSED) {
 		return true
 	}
 	return a.dialing.Load() && !a.connected.Load()
 }
 
+// mayHaveActed reports whether the attempt that failed with err may have
+// reached the server and been acted on.
+func (a *attempt) mayHaveActed(err error) bool { return !a.neverConnected(err) }
+
+// checked records the outcome of one attempt: whether the server may have
+// acted on it. The previous attempt's outcome becomes "earlier", since
+// another attempt followed it.
+func (a *attempt) checked(mayHaveActed bool) {
+	a.earlier = a.earlier || a.pending
+	a.pending = mayHaveActed
+}
+
+// settle wraps a failed request's error with what is known of its effect on
+// the server: for a request that is not idempotent, whether its last attempt
+// may have been acted on (ErrOutcomeUnknown); for any request, whether an
+// earlier attempt may have been.
+func (a *attempt) settle(err error, lastMayHaveActed bool) error {
+	u := uncertainError{err: err, outcomeUnknown: !a.idempotent && lastMayHaveActed, earlierAttempt: a.earlier && !a.readOnly}
+	if !u.outcomeUnknown && !u.earlierAttempt {
+		return err
+	}
+	return &u
+}
+
 // checkRetry is the go-retryablehttp CheckRetry. It never returns an error,
 // so the transport error (or last response) reaches the caller unchanged.
 func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	a := attemptFrom(ctx)
+	if err != nil {
+		a.checked(a.mayHaveActed(err))
+	} else {
+		a.checked(resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout)
+	}
 	if ctx.Err() != nil {
 		return false, nil
 	}
-	a := attemptFrom(ctx)
 	if err != nil {
 		if isPermanentTLSError(err) {
 			return false, nil
@@ -208,21 +240,23 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 // errorHandler is the go-retryablehttp ErrorHandler, called when attempts
 // are used up or a failure is not retried. The last response goes back to
 // the pipeline (which turns it into an *APIError with the server's message);
-// a transport error is returned as is, for the pipeline to wrap.
+// a transport error, or a failure to re-authenticate for a retry, is
+// returned as is for the pipeline to wrap.
 func errorHandler(resp *http.Response, err error, numTries int) (*http.Response, error) {
-	if resp != nil {
+	if err == nil {
 		return resp, nil
+	}
+	if resp != nil {
+		drainClose(resp.Body)
 	}
 	return nil, &attemptsError{err: err, attempts: numTries}
 }
 
-// attemptsError records how many attempts a transport failure took, and
-// whether its last attempt never reached the server, without hiding the
-// failure itself.
+// attemptsError records how many attempts a transport failure took without
+// hiding the failure itself.
 type attemptsError struct {
 	err      error
 	attempts int
-	unsent   bool // set by the pipeline from the attempt's connection trace
 }
 
 func (e *attemptsError) Error() string {

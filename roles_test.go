@@ -196,8 +196,9 @@ func TestCloneRoundTripsMixedClaims(t *testing.T) {
 			if len(reqs) != 2 || reqs[0].Method != "GET" || reqs[1].Method != "POST" {
 				t.Fatalf("requests = %+v", reqs)
 			}
-			want, _ := json.Marshal(tt.want(operatorsRequest()))
-			assertJSON(t, reqs[1].Body, string(want))
+			want := tt.want(operatorsRequest())
+			wire, _ := json.Marshal(want.wire())
+			assertJSON(t, reqs[1].Body, string(wire))
 			// And spelled out once, so a wrong JSON name cannot hide in both sides.
 			if tt.req.Description == "" {
 				assertJSON(t, reqs[1].Body, strings.Replace(operatorsBody, `"Name": "PKI Operators"`, `"Name": "PKI Operators (EU)"`, 1))
@@ -289,41 +290,51 @@ func TestCreateServerRejections(t *testing.T) {
 	}
 }
 
-// TestCreateUnderFaults: when a POST's outcome is unknown, Create looks the
-// role up and returns it only if it is the role that was asked for.
+// TestCreateUnderFaults: when a POST's outcome is unknown, Create reads the
+// role of that name in full (list, then GET by id: list items are
+// summaries) and returns it only if it is the role that was asked for.
 func TestCreateUnderFaults(t *testing.T) {
 	stored := string(fixture(t, "role_v2_mixed_claims.json"))
+	summary := `{"Id":17,"Name":"PKI Operators","EmailAddress":"pki-ops@keyexample.com","Immutable":false,
+		"PermissionSetId":"` + psID + `","ClaimsCount":2}`
 	list := func(roles ...string) httpmock.Responder {
 		return httpmock.NewStringResponder(200, "["+strings.Join(roles, ",")+"]")
 	}
+	get := func(body string) httpmock.Responder { return httpmock.NewStringResponder(200, body) }
 	tests := []struct {
-		name       string
-		reqName    string
-		post       httpmock.Responder
-		lookup     httpmock.Responder
-		wantRole   bool
-		wantLookup bool
-		wantErr    error
+		name     string
+		reqName  string
+		post     httpmock.Responder
+		lookup   httpmock.Responder // GET /Security/Roles
+		byID     httpmock.Responder // GET /Security/Roles/17
+		wantRole bool
+		wantGETs int
+		wantErr  error
 	}{
-		{"502 and the role was stored", "", status(502), list(stored), true, true, nil},
-		{"504 and the role was stored", "", status(504), list(stored), true, true, nil},
-		{"reset after sending and the role was stored", "", httpmock.NewErrorResponder(errReset), list(stored), true, true, nil},
-		{"502 and nothing was stored", "", status(502), list(), false, true, ErrServer},
-		{"504 and a different role has the name", "", status(504),
-			list(strings.Replace(stored, "Operators of the issuing CAs", "Someone else's role", 1)), false, true, ErrServer},
+		{"502 and the role was stored", "", status(502), list(summary), get(stored), true, 2, nil},
+		{"504 and the role was stored", "", status(504), list(summary), get(stored), true, 2, nil},
+		{"reset after sending and the role was stored", "", httpmock.NewErrorResponder(errReset), list(summary), get(stored), true, 2, nil},
+		{"502 and nothing was stored", "", status(502), list(), get(stored), false, 1, ErrServer},
+		{"504 and a different role has the name", "", status(504), list(summary),
+			get(strings.Replace(stored, "Operators of the issuing CAs", "Someone else's role", 1)), false, 2, ErrServer},
+		{"504 and the stored role has one more permission", "", status(504), list(summary),
+			get(strings.Replace(stored, `"/portal/read/",`, `"/portal/read/", "/auditing/read/",`, 1)), false, 2, ErrServer},
 		{"504 and only a case-insensitive match", "", status(504),
-			list(strings.Replace(stored, `"PKI Operators"`, `"pki operators"`, 1)), false, true, ErrServer},
-		{"502 and the lookup fails too", "", status(502), status(500), false, true, ErrServer},
-		{"500 is an answer: no lookup", "", status(500), list(stored), false, false, ErrServer},
-		{"refused: never reached the server, no lookup", "", httpmock.NewErrorResponder(errRefused), list(stored), false, false, nil},
-		{"400 is an answer: no lookup", "", status(400), list(stored), false, false, nil},
-		{"a name with a quote is never looked up", `PKI "Ops"`, status(502), list(stored), false, false, ErrServer},
+			list(strings.Replace(summary, `"PKI Operators"`, `"pki operators"`, 1)), get(stored), false, 1, ErrServer},
+		{"502 and the lookup fails too", "", status(502), status(500), get(stored), false, 1, ErrServer},
+		{"500 is an answer: no lookup", "", status(500), list(summary), get(stored), false, 0, ErrServer},
+		{"refused: never reached the server, no lookup", "", httpmock.NewErrorResponder(errRefused), list(summary), get(stored), false, 0, nil},
+		{"400 is an answer: no lookup", "", status(400), list(summary), get(stored), false, 0, nil},
+		{"a name with a quote is looked up in the whole list", `PKI "Ops"`, status(502),
+			list(strings.Replace(summary, `"PKI Operators"`, `"PKI \"Ops\""`, 1)),
+			get(strings.Replace(stored, `"PKI Operators"`, `"PKI \"Ops\""`, 1)), true, 2, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, m := newTestClient(t)
 			m.RegisterResponder("POST", testBase+"/Security/Roles", tt.post)
 			m.RegisterResponder("GET", testBase+"/Security/Roles", tt.lookup)
+			m.RegisterResponder("GET", testBase+"/Security/Roles/17", tt.byID)
 			req := operatorsRequest()
 			if tt.reqName != "" {
 				req.Name = tt.reqName
@@ -340,6 +351,9 @@ func TestCreateUnderFaults(t *testing.T) {
 				if tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
 					t.Errorf("err = %v, want %v", err, tt.wantErr)
 				}
+				if tt.wantGETs > 0 && !errors.Is(err, ErrOutcomeUnknown) {
+					t.Errorf("err = %v, want ErrOutcomeUnknown", err)
+				}
 			}
 			var posts, gets []sent
 			for _, r := range m.requests() {
@@ -352,14 +366,21 @@ func TestCreateUnderFaults(t *testing.T) {
 			if wantPosts := map[bool]int{true: DefaultMaxRetries + 1, false: 1}[strings.HasPrefix(tt.name, "refused")]; len(posts) != wantPosts {
 				t.Errorf("POST sent %d times, want %d", len(posts), wantPosts)
 			}
-			if (len(gets) > 0) != tt.wantLookup {
-				t.Fatalf("lookups = %d, want lookup %v", len(gets), tt.wantLookup)
+			if tt.name == "502 and the lookup fails too" {
+				tt.wantGETs = 1 // a 500 is not retried
+			}
+			if len(gets) != tt.wantGETs {
+				t.Fatalf("GETs = %d, want %d", len(gets), tt.wantGETs)
 			}
 			if len(gets) > 0 {
 				u, _ := url.Parse(gets[0].URL)
 				q := u.Query()
-				if u.Path != "/KeyfactorAPI/Security/Roles" || q.Get("QueryString") != `Name -eq "PKI Operators"` ||
-					q.Get("ReturnLimit") == "" || gets[0].Header.Get("x-keyfactor-api-version") != "2.0" {
+				wantQuery := `Name -eq "PKI Operators"`
+				if tt.reqName != "" {
+					wantQuery = "" // no escaping is documented: read the whole list
+				}
+				if u.Path != "/KeyfactorAPI/Security/Roles" || q.Get("QueryString") != wantQuery ||
+					q.Get("PageReturned") != "1" || q.Get("ReturnLimit") == "" || gets[0].Header.Get("x-keyfactor-api-version") != "2.0" {
 					t.Errorf("lookup = %s (version %s)", gets[0].URL, gets[0].Header.Get("x-keyfactor-api-version"))
 				}
 			}
@@ -389,21 +410,25 @@ func TestClaimTypeJSON(t *testing.T) {
 			t.Errorf("Unmarshal(%s) = %q, want an error", bad, got)
 		}
 	}
+	// A ClaimType marshals as it reads: by name. Requests carry the integer.
 	for i, ct := range claimTypes {
 		b, err := json.Marshal(ct)
-		if err != nil || string(b) != strconv.Itoa(i) {
+		if err != nil || string(b) != strconv.Quote(string(ct)) {
 			t.Errorf("Marshal(%s) = %s, %v", ct, b, err)
 		}
+		if n, ok := ct.wireNumber(); !ok || n != i {
+			t.Errorf("%s.wireNumber() = %d, %v; want %d", ct, n, ok, i)
+		}
 	}
-	for _, bad := range []ClaimType{"", "Robot", "9"} {
-		if _, err := json.Marshal(bad); err == nil {
-			t.Errorf("Marshal(%q) succeeded", bad)
+	for ct, want := range map[ClaimType]bool{"9": true, "12": true, "Robot": false, "-1": false, "07": false, "": false} {
+		if _, ok := ct.wireNumber(); ok != want {
+			t.Errorf("%q.wireNumber() ok = %v, want %v", ct, ok, want)
 		}
 	}
 }
 
-// FuzzClaimTypeJSON: decoding never fails on a string or integer, and a
-// decoded known claim type survives a round trip.
+// FuzzClaimTypeJSON: whatever decodes survives a round trip through JSON,
+// and the request form of a known claim type decodes back to it.
 func FuzzClaimTypeJSON(f *testing.F) {
 	for _, s := range []string{"0", "6", "7", `"OAuthRole"`, `"oauthrole"`, `"x"`, "null", "-3", "1e3", `"\u0000"`} {
 		f.Add([]byte(s))
@@ -413,27 +438,48 @@ func FuzzClaimTypeJSON(f *testing.F) {
 		if err := json.Unmarshal(in, &ct); err != nil {
 			return
 		}
-		if _, known := ct.number(); known {
-			out, err := json.Marshal(ct)
-			if err != nil {
-				t.Fatalf("known %q does not marshal: %v", ct, err)
+		out, err := json.Marshal(ct)
+		if err != nil {
+			t.Fatalf("%q does not marshal: %v", ct, err)
+		}
+		var back ClaimType
+		if err := json.Unmarshal(out, &back); err != nil || back != ct {
+			t.Fatalf("round trip %q -> %s -> %q", ct, out, back)
+		}
+		if n, ok := ct.wireNumber(); ok {
+			var fromWire ClaimType
+			if err := json.Unmarshal([]byte(strconv.Itoa(n)), &fromWire); err != nil || fromWire != ct {
+				t.Fatalf("request form %d of %q decodes to %q", n, ct, fromWire)
 			}
-			var back ClaimType
-			if err := json.Unmarshal(out, &back); err != nil || back != ct {
-				t.Fatalf("round trip %q -> %s -> %q", ct, out, back)
-			}
-		} else if _, err := json.Marshal(ct); err == nil {
-			t.Fatalf("unknown %q marshalled", ct)
 		}
 	})
 }
 
-func TestClaimMarshalsRequestFieldsOnly(t *testing.T) {
-	c := Claim{ClaimType: ClaimOAuthSubject, ClaimValue: "sub-1", ProviderAuthenticationScheme: "Keycloak", ID: 5,
-		Provider: &ClaimProvider{ID: "p", AuthenticationScheme: "Keycloak"}}
-	b, err := json.Marshal(c)
+// TestPublicTypesRoundTripJSON: a Role marshals as it reads, so a program
+// can print one and read it back; the request form stays internal.
+func TestPublicTypesRoundTripJSON(t *testing.T) {
+	var w roleWire
+	if err := json.Unmarshal(fixture(t, "role_v2_mixed_claims.json"), &w); err != nil {
+		t.Fatal(err)
+	}
+	role := w.role()
+	b, err := json.Marshal(role)
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertJSON(t, b, `{"ClaimType":5,"ClaimValue":"sub-1","ProviderAuthenticationScheme":"Keycloak"}`)
+	var back Role
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(&back, role) {
+		t.Errorf("round trip\n got %+v\nwant %+v", back, *role)
+	}
+	if !strings.Contains(string(b), `"ClaimType":"OAuthRole"`) || !strings.Contains(string(b), `"Provider":{"Id":`) {
+		t.Errorf("marshalled %s", b)
+	}
+	// The request form of the same claims: integer type, four keys each,
+	// Description always present.
+	wire, _ := json.Marshal(claimRequests([]Claim{{ClaimType: ClaimOAuthSubject, ClaimValue: "sub-1", ID: 5,
+		Provider: &ClaimProvider{ID: "p", AuthenticationScheme: "Keycloak"}}}))
+	assertJSON(t, wire, `[{"ClaimType":5,"ClaimValue":"sub-1","ProviderAuthenticationScheme":"Keycloak","Description":""}]`)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -24,6 +24,12 @@ commands:
   owner clear CERT_ID [--collection-id N | --container-id N]
   role create --file FILE            create a role (API v2) from JSON; "-" reads stdin
   role get ID
+  role list [--query Q] [--page-size N] [--sort FIELD] [--descending]
+                                     every role, one JSON line each (a table with --output text)
+  role update --file FILE            replace a role (API v2); the file needs Id, Permissions and Claims
+  role delete ID
+  role apply --file FILE [--plan]    make the server hold the role(s) in FILE (one or an array);
+                                     --plan shows the changes and sends no write
   role clone ID --name NAME [--description TEXT] [--email ADDRESS]
   role create-v1 --file FILE         deprecated v1 API
   role copy-v1 ID --name NAME --description TEXT [--email ADDRESS]   deprecated v1 API
@@ -38,7 +44,8 @@ flags for every command:
 
 The server and credentials come from KEYFACTOR_* variables or the config file.
 Exit codes: 0 ok, 2 invalid input or usage, 3 unauthorized/forbidden, 4 not found,
-5 conflict or other 4xx, 6 server or network failure, 130 interrupted.
+5 conflict or other 4xx, 6 server or network failure, 8 role apply --plan found changes,
+130 interrupted.
 `
 
 // Exit codes.
@@ -49,6 +56,7 @@ const (
 	exitNotFound    = 4
 	exitClientError = 5
 	exitServer      = 6
+	exitPlanChanges = 8
 	exitInterrupted = 130
 )
 
@@ -65,6 +73,8 @@ type app struct {
 	verbose bool
 
 	dry *dryRun
+	// followUps, set by a command, says what its dry run cannot show.
+	followUps string
 }
 
 // usageError is bad command-line usage: exit 2, nothing sent.
@@ -154,10 +164,8 @@ func (a *app) client() (*keyfactor.Client, error) {
 	}
 	cfg.UserAgent = "keyfactor-cli"
 	if a.dryRun {
-		a.dry = &dryRun{}
-		cfg.HTTPClient = &http.Client{Transport: a.dry}
-		cfg.Auth = redactedAuth{scheme: authScheme(cfg.Auth)}
-		cfg.Retry.MaxRetries = -1
+		a.dry = &dryRun{followUps: a.followUps}
+		cfg.DryRun = a.dry.record
 	}
 	c, err := keyfactor.NewClient(cfg)
 	if err != nil {
@@ -169,12 +177,15 @@ func (a *app) client() (*keyfactor.Client, error) {
 // fail reports err on stderr and returns its exit code; nil is success.
 // A dry run's captured request is printed instead of its stand-in error.
 func (a *app) fail(err error) int {
-	if a.dry != nil && errors.Is(err, errDryRun) {
+	if a.dry != nil && errors.Is(err, keyfactor.ErrDryRun) {
 		a.dry.print(a.stdout)
 		return exitOK
 	}
 	if err == nil {
 		return exitOK
+	}
+	if errors.Is(err, errChangesPending) {
+		return exitPlanChanges
 	}
 	code := exitCode(err)
 	if a.output == "json" {
@@ -257,26 +268,45 @@ func intArg(name, s string) (int, error) {
 }
 
 // readJSONFile decodes a request from a file, or stdin for "-". Unknown
-// fields are refused, so a typo does not silently drop a setting.
+// fields are refused at every depth, so a typo does not silently drop a
+// setting.
 func (a *app) readJSONFile(path string, v any) error {
-	if path == "" {
-		return usagef("--file is required (use - for standard input)")
+	data, err := a.readInput(path)
+	if err != nil {
+		return err
 	}
-	var r io.Reader
-	if path == "-" {
-		r = a.stdin
-	} else {
+	return decodeStrict(path, data, v)
+}
+
+// readInput reads --file: a path, or "-" for standard input.
+func (a *app) readInput(path string) ([]byte, error) {
+	if path == "" {
+		return nil, usagef("--file is required (use - for standard input)")
+	}
+	var r io.Reader = a.stdin
+	if path != "-" {
 		f, err := os.Open(path)
 		if err != nil {
-			return &usageError{err.Error()}
+			return nil, &usageError{err.Error()}
 		}
 		defer f.Close()
 		r = f
 	}
-	dec := json.NewDecoder(r)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, usagef("%s: %v", displayName(path), err)
+	}
+	return data, nil
+}
+
+func decodeStrict(path string, data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return usagef("%s: not a valid request: %v", displayName(path), err)
+	}
+	if dec.More() {
+		return usagef("%s: not a valid request: more than one JSON value", displayName(path))
 	}
 	return nil
 }

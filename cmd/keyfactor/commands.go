@@ -19,6 +19,10 @@ var commands = map[string]command{
 	"owner clear":    ownerClear,
 	"role create":    roleCreate,
 	"role get":       roleGet,
+	"role list":      roleList,
+	"role update":    roleUpdate,
+	"role delete":    roleDelete,
+	"role apply":     roleApply,
 	"role clone":     roleClone,
 	"role create-v1": roleCreateV1,
 	"role copy-v1":   roleCopyV1,
@@ -157,6 +161,7 @@ func roleGet(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
 }
 
 func roleClone(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
+	a.followUps = "the role is then created from the source role's answer"
 	name := fs.String("name", "", "name of the new role")
 	description := fs.String("description", "", "description (default: the source's)")
 	email := fs.String("email", "", "email address (default: the source's)")
@@ -220,39 +225,8 @@ func oneID(args []string) (int, error) {
 	return intArg("ID", args[0])
 }
 
-// roleOut is a v2 role as the CLI prints it: Keyfactor's names, claim types
-// by name, and the response-only claim fields the SDK's request encoding
-// leaves out.
-type roleOut struct {
-	ID              int        `json:"Id"`
-	Name            string     `json:"Name"`
-	Description     string     `json:"Description"`
-	EmailAddress    string     `json:"EmailAddress,omitempty"`
-	Immutable       bool       `json:"Immutable"`
-	PermissionSetID string     `json:"PermissionSetId,omitempty"`
-	Permissions     []string   `json:"Permissions"`
-	Claims          []claimOut `json:"Claims"`
-}
-
-type claimOut struct {
-	ID                           int    `json:"Id,omitempty"`
-	ClaimType                    string `json:"ClaimType"`
-	ClaimValue                   string `json:"ClaimValue"`
-	ProviderAuthenticationScheme string `json:"ProviderAuthenticationScheme"`
-	Description                  string `json:"Description,omitempty"`
-}
-
 func (a *app) printRole(r *keyfactor.Role) error {
-	out := roleOut{ID: r.ID, Name: r.Name, Description: r.Description, EmailAddress: r.EmailAddress, Immutable: r.Immutable,
-		PermissionSetID: r.PermissionSetID, Permissions: r.Permissions, Claims: []claimOut{}}
-	if out.Permissions == nil {
-		out.Permissions = []string{}
-	}
-	for _, c := range r.Claims {
-		out.Claims = append(out.Claims, claimOut{ID: c.ID, ClaimType: string(c.ClaimType), ClaimValue: c.ClaimValue,
-			ProviderAuthenticationScheme: c.ProviderAuthenticationScheme, Description: c.Description})
-	}
-	return a.print(out, func(w io.Writer) {
+	return a.print(r, func(w io.Writer) {
 		fmt.Fprintf(w, "role %d %q\n  description: %s\n", r.ID, r.Name, r.Description)
 		if r.EmailAddress != "" {
 			fmt.Fprintf(w, "  email: %s\n", r.EmailAddress)

@@ -1,37 +1,34 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"sort"
 	"strings"
-
-	"github.com/keyfactor-sdk/keyfactor-go"
 )
 
-// errDryRun stops the SDK's request at the transport in a dry run.
-var errDryRun = errors.New("dry run: request not sent")
-
-// dryRun is a transport that records the first request and sends nothing.
+// dryRun records the first request a command builds; the SDK stops there
+// (Config.DryRun), before retries, lookups or any log line.
 type dryRun struct {
 	method, url string
 	header      http.Header
 	body        []byte
 	seen        int
+	// followUps is set for commands whose next request depends on the
+	// first one's answer, which a dry run does not have.
+	followUps string
 }
 
-func (d *dryRun) RoundTrip(req *http.Request) (*http.Response, error) {
+func (d *dryRun) record(req *http.Request) {
 	d.seen++
-	if d.seen == 1 {
-		d.method, d.url, d.header = req.Method, req.URL.String(), req.Header.Clone()
-		if req.Body != nil {
-			d.body, _ = io.ReadAll(req.Body)
-			req.Body.Close()
-		}
+	if d.seen > 1 {
+		return
 	}
-	return nil, errDryRun
+	d.method, d.url, d.header = req.Method, req.URL.String(), req.Header.Clone()
+	if req.Body != nil {
+		d.body, _ = io.ReadAll(req.Body)
+	}
 }
 
 // print writes the recorded request as HTTP text.
@@ -48,24 +45,7 @@ func (d *dryRun) print(w io.Writer) {
 	if len(d.body) > 0 {
 		fmt.Fprintf(w, "\n%s\n", d.body)
 	}
-	if d.method == http.MethodGet && strings.Contains(d.url, "/Security/Roles/") {
-		fmt.Fprintln(w, "\n(dry run: only the first request is shown; what follows depends on its answer)")
+	if d.followUps != "" {
+		fmt.Fprintf(w, "\n(dry run: only the first request is shown; %s)\n", d.followUps)
 	}
-}
-
-// redactedAuth stands in for the real credentials in a dry run, so that no
-// token is fetched and no secret is printed.
-type redactedAuth struct{ scheme string }
-
-func (r redactedAuth) Authenticate(req *http.Request) error {
-	req.Header.Set("Authorization", r.scheme+" [REDACTED]")
-	return nil
-}
-
-func authScheme(a keyfactor.Authenticator) string {
-	switch a.(type) {
-	case keyfactor.BasicAuth, *keyfactor.BasicAuth:
-		return "Basic"
-	}
-	return "Bearer"
 }

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keyfactor-sdk/keyfactor-go"
 	"github.com/keyfactor-sdk/keyfactor-go/keyfactortest"
 )
 
@@ -209,7 +210,7 @@ func TestBadInputSendsNothing(t *testing.T) {
 func TestRoleCommands(t *testing.T) {
 	f := newFake(t)
 	r := cli(t, f.env, "", "role", "create", "--file", writeFile(t, roleJSON))
-	var created roleOut
+	var created keyfactor.Role
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &created) != nil || created.ID == 0 || len(created.Claims) != 2 ||
 		created.Claims[0].ClaimType != "OAuthRole" || created.Claims[1].ProviderAuthenticationScheme != "Active Directory" {
 		t.Fatalf("create: %+v", r)
@@ -232,7 +233,7 @@ func TestRoleCommands(t *testing.T) {
 		t.Errorf("get unknown: %+v", r)
 	}
 	r = cli(t, f.env, "", "role", "clone", id, "--name", "PKI Operators (EU)")
-	var clone roleOut
+	var clone keyfactor.Role
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &clone) != nil || clone.Description != "Operators" || len(clone.Claims) != 2 {
 		t.Errorf("clone: %+v", r)
 	}
