@@ -103,7 +103,7 @@ func ExampleRolesService_Create() {
 	})
 	fmt.Println(err)
 	// Output:
-	// 1 PKI Operators [/portal/read/ /certificates/collections/change_owner/5/]
+	// 2 PKI Operators [/portal/read/ /certificates/collections/change_owner/5/]
 	// OAuthRole pki-operators Keycloak
 	// Group KEYEXAMPLE\PKI Operators Active Directory
 	// keyfactor: Roles.Create: invalid request: Description: must not be blank; Permissions[1]: "/certificates/collections/read/" is redundant: Permissions[0] "/certificates/" already grants it

@@ -74,7 +74,7 @@ func (p RetryPolicy) check(v *validator) {
 // on (a lost answer, a timeout after sending).
 type attempt struct {
 	idempotent bool
-	readOnly   bool // a GET: what an earlier attempt did cannot matter
+	readOnly   bool        // a GET: what an earlier attempt did cannot matter
 	dialing    atomic.Bool // the transport started to get a connection
 	connected  atomic.Bool // and got one (after any TLS handshake)
 	notSent    bool        // re-authenticating for this attempt failed: it never left

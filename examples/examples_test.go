@@ -56,11 +56,11 @@ func runBin(t *testing.T, bin string, env []string, args ...string) (stdout, std
 
 const quickstartOutput = `KEYFACTOR_HOSTNAME is not set: using the embedded fake Keyfactor Command (keyfactortest).
 1. create a v2 security role with an OAuth and an Active Directory claim
-   created role 1 "PKI Operators" with 2 permissions and 2 claims
+   created role 2 "PKI Operators" with 2 permissions and 2 claims
 2. clone it (GET the role, then POST a new one: Keyfactor's replacement for the deprecated copy)
-   cloned into role 2 "PKI Operators (EU)" (description "Operators of the issuing CAs")
+   cloned into role 3 "PKI Operators (EU)" (description "Operators of the issuing CAs")
 3. make the clone the owner of certificate 1001, authorized through collection 5
-   certificate 1001 is now owned by role 2
+   certificate 1001 is now owned by role 3
 4. clear the owner
    certificate 1001 has an owner: false
 5. an invalid request is refused before anything is sent
@@ -92,7 +92,7 @@ func TestQuickstartLiveIsReadOnly(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	for _, want := range []string{"read-only steps only", `role 1 "Existing": 1 permissions`, "status 404", "Done."} {
+	for _, want := range []string{"read-only steps only", `role 2 "Existing": 1 permissions`, "status 404", "Done."} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -27,6 +26,14 @@ var claimTypeNames = [...]string{"User", "Group", "Computer", "OAuthOid", "OAuth
 
 const activeDirectory = "Active Directory"
 
+// The built-in role every server starts with, as on Command: immutable,
+// holding "/" (full control) and the administrator's claim. PUT and DELETE
+// on it answer 400.
+const (
+	AdministratorRoleID   = 1
+	AdministratorRoleName = "Administrator"
+)
+
 // Role is a security role as seeded with AddRole or read with Roles.
 type Role struct {
 	ID                                               int // assigned by the server
@@ -34,6 +41,9 @@ type Role struct {
 	Permissions                                      []string // v2 paths
 	PermissionsV1                                    []string // Area:Level, for roles written through v1
 	Claims                                           []Claim
+	// Immutable marks a built-in role, which the API refuses to change or
+	// delete.
+	Immutable bool
 }
 
 // Claim is one identity of a role. Type is one of the Claim constants;
@@ -47,7 +57,7 @@ type Claim struct {
 type storedRole struct {
 	ID                                               int
 	Name, Description, EmailAddress, PermissionSetID string
-	Enabled, Private                                 bool
+	Enabled, Private, Immutable                      bool
 	PermissionsV2, PermissionsV1                     []string
 	Claims                                           []storedClaim
 }
@@ -65,7 +75,7 @@ func (s *Server) AddRole(r Role) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := &storedRole{Name: r.Name, Description: r.Description, EmailAddress: r.EmailAddress,
-		PermissionSetID: cmp.Or(r.PermissionSetID, GlobalPermissionSetID), Enabled: true,
+		PermissionSetID: cmp.Or(r.PermissionSetID, GlobalPermissionSetID), Enabled: true, Immutable: r.Immutable,
 		PermissionsV2: slices.Clone(r.Permissions), PermissionsV1: slices.Clone(r.PermissionsV1)}
 	for _, c := range r.Claims {
 		st.Claims = append(st.Claims, storedClaim{Type: c.Type, Value: c.Value, Scheme: c.Scheme, Description: c.Description})
@@ -93,7 +103,7 @@ func (s *Server) Roles() []Role {
 	for _, r := range s.sortedRoles() {
 		role := Role{ID: r.ID, Name: r.Name, Description: r.Description, EmailAddress: r.EmailAddress,
 			PermissionSetID: r.PermissionSetID, Permissions: slices.Clone(r.PermissionsV2),
-			PermissionsV1: slices.Clone(r.PermissionsV1)}
+			PermissionsV1: slices.Clone(r.PermissionsV1), Immutable: r.Immutable}
 		for _, c := range r.Claims {
 			role.Claims = append(role.Claims, Claim{Type: c.Type, Value: c.Value, Scheme: c.Scheme, Description: c.Description})
 		}
@@ -119,6 +129,18 @@ type claimIn struct {
 	ClaimValue                   string `json:"ClaimValue"`
 	ProviderAuthenticationScheme string `json:"ProviderAuthenticationScheme"`
 	Description                  string `json:"Description"`
+}
+
+// roleV2Update is the body of PUT /Security/Roles (v2): the whole role,
+// with its Id. Pointers tell an omitted field from an empty one.
+type roleV2Update struct {
+	ID              *int      `json:"Id"`
+	Name            string    `json:"Name"`
+	Description     string    `json:"Description"`
+	EmailAddress    string    `json:"EmailAddress"`
+	PermissionSetID string    `json:"PermissionSetId"`
+	Permissions     []string  `json:"Permissions"`
+	Claims          []claimIn `json:"Claims"`
 }
 
 type roleV2In struct {
@@ -177,6 +199,17 @@ type roleV2Out struct {
 	Claims          []claimOut `json:"Claims"`
 }
 
+// roleSummaryOut is a v2 list item: Keyfactor's list answers carry no
+// Description, Permissions or Claims.
+type roleSummaryOut struct {
+	ID              int    `json:"Id"`
+	Name            string `json:"Name"`
+	EmailAddress    string `json:"EmailAddress"`
+	Immutable       bool   `json:"Immutable"`
+	PermissionSetID string `json:"PermissionSetId"`
+	ClaimsCount     int    `json:"ClaimsCount"`
+}
+
 type identityOut struct {
 	ID           int    `json:"Id"`
 	AccountName  string `json:"AccountName"`
@@ -199,7 +232,7 @@ type roleV1Out struct {
 }
 
 func (r *storedRole) v2() roleV2Out {
-	out := roleV2Out{ID: r.ID, Name: r.Name, Description: r.Description, EmailAddress: r.EmailAddress,
+	out := roleV2Out{ID: r.ID, Name: r.Name, Description: r.Description, EmailAddress: r.EmailAddress, Immutable: r.Immutable,
 		PermissionSetID: r.PermissionSetID, Permissions: nonNil(r.PermissionsV2), Claims: []claimOut{}}
 	for _, c := range r.Claims {
 		p := providerOut{ID: "00000000-0000-0000-0000-000000000002", AuthenticationScheme: c.Scheme, DisplayName: c.Scheme}
@@ -214,7 +247,7 @@ func (r *storedRole) v2() roleV2Out {
 
 func (r *storedRole) v1() roleV1Out {
 	out := roleV1Out{ID: r.ID, Name: r.Name, Description: r.Description, EmailAddress: r.EmailAddress, Enabled: r.Enabled,
-		Valid: true, Private: r.Private, PermissionSetID: r.PermissionSetID, Permissions: nonNil(r.PermissionsV1),
+		Immutable: r.Immutable, Valid: true, Private: r.Private, PermissionSetID: r.PermissionSetID, Permissions: nonNil(r.PermissionsV1),
 		Identities: []identityOut{}}
 	for _, c := range r.Claims {
 		if c.Scheme == activeDirectory && c.Type <= ClaimComputer {
@@ -262,7 +295,21 @@ func (s *Server) decodeV2(body []byte) (*storedRole, string) {
 	}
 	r := &storedRole{Name: in.Name, Description: in.Description, EmailAddress: in.EmailAddress,
 		PermissionSetID: in.PermissionSetID, Enabled: true, PermissionsV2: in.Permissions}
-	for i, cl := range in.Claims {
+	claims, problem := decodeClaims(in.Claims)
+	if problem != "" {
+		return nil, problem
+	}
+	r.Claims = claims
+	if p := redundant(in.Permissions); p != "" {
+		return nil, p
+	}
+	return r, ""
+}
+
+// decodeClaims checks v2 request claims and converts them.
+func decodeClaims(in []claimIn) ([]storedClaim, string) {
+	var out []storedClaim
+	for i, cl := range in {
 		switch {
 		case cl.ClaimType == nil:
 			return nil, fmt.Sprintf("Claims[%d]: ClaimType is required.", i)
@@ -273,13 +320,10 @@ func (s *Server) decodeV2(body []byte) (*storedRole, string) {
 		case strings.TrimSpace(cl.ProviderAuthenticationScheme) == "":
 			return nil, fmt.Sprintf("Claims[%d]: ProviderAuthenticationScheme is required.", i)
 		}
-		r.Claims = append(r.Claims, storedClaim{Type: *cl.ClaimType, Value: cl.ClaimValue,
+		out = append(out, storedClaim{Type: *cl.ClaimType, Value: cl.ClaimValue,
 			Scheme: cl.ProviderAuthenticationScheme, Description: cl.Description})
 	}
-	if p := redundant(in.Permissions); p != "" {
-		return nil, p
-	}
-	return r, ""
+	return out, ""
 }
 
 func (s *Server) decodeV1(body []byte) (*storedRole, string) {
@@ -316,7 +360,7 @@ func (s *Server) checkCommon(r *storedRole) string {
 		return "Name is required."
 	case strings.TrimSpace(r.Description) == "":
 		return "Description is required."
-	case s.roleByName(r.Name) != nil:
+	case s.roleByName(r.Name) != nil && s.roleByName(r.Name).ID != r.ID:
 		return fmt.Sprintf("A security role with the name '%s' already exists.", r.Name)
 	}
 	if r.PermissionSetID == "" {
@@ -374,52 +418,138 @@ func (s *Server) roleFromPath(c *reqCtx, idText string) (*storedRole, bool) {
 	return r, true
 }
 
-// nameQuery is the one query the fake understands: Name -eq "value".
-var nameQuery = regexp.MustCompile(`^\s*Name\s+-eq\s+"([^"]*)"\s*$`)
-
-// listRoles serves GET /Security/Roles with QueryString, PageReturned and
-// ReturnLimit. Name comparison is case-insensitive, as on Command.
+// listRoles serves GET /Security/Roles: QueryString (on Name), paging and
+// sorting (by Name or Id). v2 items are summaries, as on Command; v1 items
+// are whole legacy roles.
 func (s *Server) listRoles(c *reqCtx) {
 	if !c.require(perm{path: "/security/read/"}, "read security roles") {
 		return
 	}
-	q := c.r.URL.Query()
-	page, limit := 1, 50
-	for name, dst := range map[string]*int{"PageReturned": &page, "ReturnLimit": &limit} {
-		if v := q.Get(name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n <= 0 {
-				writeError(c.w, http.StatusBadRequest, codeBadQuery, fmt.Sprintf("Invalid %s '%s'.", name, v))
-				return
-			}
-			*dst = n
-		}
+	q, problem := strictQuery(c.r, "QueryString", "PageReturned", "ReturnLimit", "SortField", "SortAscending", "Validate")
+	if problem != "" {
+		writeError(c.w, http.StatusBadRequest, codeBadQuery, problem)
+		return
 	}
-	filter, filtered := "", false
-	if qs := q.Get("QueryString"); qs != "" {
-		m := nameQuery.FindStringSubmatch(qs)
-		if m == nil {
-			writeError(c.w, http.StatusBadRequest, codeBadQuery, fmt.Sprintf("Unsupported query '%s'.", qs))
-			return
-		}
-		filter, filtered = m[1], true
+	p, problem := parsePaging(q, "Name", "Id")
+	if problem != "" {
+		writeError(c.w, http.StatusBadRequest, codeBadQuery, problem)
+		return
 	}
-	out := []any{}
-	skip := (page - 1) * limit
+	clauses, err := parseQuery(q("QueryString"), "Name")
+	if err != nil {
+		writeError(c.w, http.StatusBadRequest, codeBadQuery, "Invalid query: "+err.Error()+".")
+		return
+	}
+	var found []*storedRole
 	for _, r := range s.sortedRoles() {
-		if filtered && !strings.EqualFold(r.Name, filter) {
-			continue
+		if matches(clauses, func(string) string { return r.Name }) {
+			found = append(found, r)
 		}
-		if skip > 0 {
-			skip--
-			continue
+	}
+	sort.SliceStable(found, func(i, j int) bool {
+		a, b := found[i], found[j]
+		if p.descending {
+			a, b = b, a
 		}
-		if len(out) == limit {
-			break
+		if p.sortField == "Id" {
+			return a.ID < b.ID
 		}
-		out = append(out, s.view(c, r))
+		return strings.ToLower(a.Name) < strings.ToLower(b.Name)
+	})
+	start, end := p.window(len(found))
+	out := []any{}
+	for _, r := range found[start:end] {
+		if c.version == 2 {
+			out = append(out, roleSummaryOut{ID: r.ID, Name: r.Name, EmailAddress: r.EmailAddress, Immutable: r.Immutable,
+				PermissionSetID: r.PermissionSetID, ClaimsCount: len(r.Claims)})
+		} else {
+			out = append(out, r.v1())
+		}
 	}
 	writeJSON(c.w, http.StatusOK, out)
+}
+
+// updateRole serves PUT /Security/Roles (v2): a full replace, as on Command.
+// Permissions or Claims left out of the body are cleared, and so are the
+// other optional fields.
+func (s *Server) updateRole(c *reqCtx) {
+	if c.version != 2 {
+		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The fake serves role updates in API version 2.0 only.")
+		return
+	}
+	if !c.require(perm{path: "/security/modify/"}, "modify security roles") {
+		return
+	}
+	var in roleV2Update
+	if err := decodeStrict(c.body, &in); err != nil {
+		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The request body is not valid: "+err.Error())
+		return
+	}
+	if in.ID == nil {
+		writeError(c.w, http.StatusBadRequest, codeBadRequest, "Id is required.")
+		return
+	}
+	old, ok := s.roleFromPath(c, strconv.Itoa(*in.ID))
+	if !ok {
+		return
+	}
+	if old.Immutable {
+		writeError(c.w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("The security role '%s' is immutable and cannot be edited.", old.Name))
+		return
+	}
+	r := &storedRole{ID: old.ID, Name: in.Name, Description: in.Description, EmailAddress: in.EmailAddress,
+		PermissionSetID: in.PermissionSetID, Enabled: old.Enabled, Private: old.Private, PermissionsV2: in.Permissions}
+	claims, problem := decodeClaims(in.Claims)
+	if problem == "" {
+		problem = redundant(in.Permissions)
+	}
+	if problem == "" {
+		problem = s.checkCommon(r)
+	}
+	if problem != "" {
+		writeError(c.w, http.StatusBadRequest, codeBadRequest, problem)
+		return
+	}
+	// Claims keep their ids when the same claim is sent again.
+	for _, cl := range claims {
+		cl.ID = 0
+		for _, o := range old.Claims {
+			if o.Type == cl.Type && strings.EqualFold(o.Value, cl.Value) && o.Scheme == cl.Scheme {
+				cl.ID, cl.SID = o.ID, o.SID
+			}
+		}
+		if cl.ID == 0 {
+			cl.ID = s.nextClaimID
+			s.nextClaimID++
+		}
+		r.Claims = append(r.Claims, cl)
+	}
+	s.roles[r.ID] = r
+	writeJSON(c.w, http.StatusOK, r.v2())
+}
+
+// deleteRole serves DELETE /Security/Roles/{id}: 204, as on Command.
+// Certificates the role owned are left without an owner (what Command does
+// is not documented).
+func (s *Server) deleteRole(c *reqCtx, idText string) {
+	if !c.require(perm{path: "/security/modify/"}, "modify security roles") {
+		return
+	}
+	r, ok := s.roleFromPath(c, idText)
+	if !ok {
+		return
+	}
+	if r.Immutable {
+		writeError(c.w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("The security role '%s' is immutable and cannot be deleted.", r.Name))
+		return
+	}
+	delete(s.roles, r.ID)
+	for _, cert := range s.certs {
+		if cert.OwnerRoleID == r.ID {
+			cert.OwnerRoleID = 0
+		}
+	}
+	c.w.WriteHeader(http.StatusNoContent)
 }
 
 // copyRole serves POST /Security/Roles/{id}/Copy, which exists in v1 only.

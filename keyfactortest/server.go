@@ -132,6 +132,9 @@ func newServer(opts []Option) *Server {
 		o(s)
 	}
 	s.AddUser(User{Name: AdminUser, Password: AdminPassword, Token: AdminToken, Permissions: []string{"/"}})
+	s.store(&storedRole{Name: AdministratorRoleName, Description: "Built-in role with full control of Keyfactor Command.",
+		PermissionSetID: GlobalPermissionSetID, Enabled: true, Immutable: true, PermissionsV2: []string{"/"},
+		Claims: []storedClaim{{Type: ClaimUser, Value: AdminUser, Scheme: activeDirectory}}})
 	return s
 }
 
@@ -315,15 +318,20 @@ func (s *Server) route(c *reqCtx, seg []string) {
 			s.createRole(c)
 		case http.MethodGet:
 			s.listRoles(c)
+		case http.MethodPut:
+			s.updateRole(c)
 		default:
-			methodNotAllowed(c.w, "GET, POST")
+			methodNotAllowed(c.w, "GET, POST, PUT")
 		}
 	case len(seg) == 3 && strings.EqualFold(seg[0], "Security") && strings.EqualFold(seg[1], "Roles"):
-		if m != http.MethodGet {
-			methodNotAllowed(c.w, http.MethodGet)
-			return
+		switch m {
+		case http.MethodGet:
+			s.getRole(c, seg[2])
+		case http.MethodDelete:
+			s.deleteRole(c, seg[2])
+		default:
+			methodNotAllowed(c.w, "GET, DELETE")
 		}
-		s.getRole(c, seg[2])
 	case len(seg) == 4 && strings.EqualFold(seg[0], "Security") && strings.EqualFold(seg[1], "Roles") &&
 		strings.EqualFold(seg[3], "Copy"):
 		if m != http.MethodPost {

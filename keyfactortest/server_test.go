@@ -154,7 +154,7 @@ func TestRolesV1AndV2Views(t *testing.T) {
 	if st != 200 || !strings.Contains(string(b), `"Permissions":["Certificates:Read"]`) || !strings.Contains(string(b), "jsmith") {
 		t.Fatalf("copy: %d %s", st, b)
 	}
-	if got := len(s.Roles()); got != 3 {
+	if got := len(s.Roles()); got != 4 { // with the built-in Administrator
 		t.Errorf("%d roles stored", got)
 	}
 	st, _, b = call{method: "POST", path: fmt.Sprintf("/Security/Roles/%d/Copy", legacy.ID), version: "2.0",
@@ -219,14 +219,15 @@ func TestRoleListQuery(t *testing.T) {
 	if got := list(url.Values{}); len(got) != 50 {
 		t.Errorf("default page has %d roles, want 50", len(got))
 	}
-	if got := list(url.Values{"PageReturned": {"2"}, "ReturnLimit": {"50"}}); len(got) != 10 || got[0].Name != "Role 50" {
+	// Sorted by name, the built-in Administrator comes first.
+	if got := list(url.Values{"PageReturned": {"2"}, "ReturnLimit": {"50"}}); len(got) != 11 || got[0].Name != "Role 49" {
 		t.Errorf("page 2 = %v", got)
 	}
 	if got := list(url.Values{"QueryString": {`Name -eq "role 07"`}}); len(got) != 1 || got[0].Name != "Role 07" {
 		t.Errorf("name query = %v", got)
 	}
 	st, _, b := call{method: "GET", path: "/Security/Roles?QueryString=" + url.QueryEscape(`Description -contains "x"`)}.send(t, s)
-	expectError(t, st, b, 400, "Unsupported query")
+	expectError(t, st, b, 400, "unknown query field")
 }
 
 func TestOwnerRules(t *testing.T) {
@@ -293,7 +294,7 @@ func TestFaults(t *testing.T) {
 			t.Errorf("Retry-After %q", h.Get("Retry-After"))
 		}
 	}
-	if len(s.Roles()) != 0 {
+	if len(s.Roles()) != 1 { // the built-in Administrator only
 		t.Fatal("a failed request stored a role")
 	}
 
@@ -307,7 +308,7 @@ func TestFaults(t *testing.T) {
 	if _, err := rawPost(s, v2Role); err == nil {
 		t.Fatal("dropped request got an answer")
 	}
-	if len(s.Roles()) != 0 {
+	if len(s.Roles()) != 1 { // the built-in Administrator only
 		t.Fatal("DropBeforeHandler stored a role")
 	}
 	// Dropped after the handler: stored, but the client never hears.
@@ -315,7 +316,7 @@ func TestFaults(t *testing.T) {
 	if _, err := rawPost(s, v2Role); err == nil {
 		t.Fatal("dropped request got an answer")
 	}
-	if roles := s.Roles(); len(roles) != 1 || roles[0].Name != "PKI Operators" {
+	if roles := s.Roles(); len(roles) != 2 || roles[1].Name != "PKI Operators" {
 		t.Fatalf("DropAfterHandler: roles = %+v", roles)
 	}
 	reqs := s.Requests()
@@ -410,7 +411,7 @@ func TestConcurrentUse(t *testing.T) {
 			t.Errorf("certificate %d owner = %d", i+1, owner)
 		}
 	}
-	if len(s.Roles()) != 21 {
+	if len(s.Roles()) != 22 { // 21 and the built-in Administrator
 		t.Errorf("%d roles", len(s.Roles()))
 	}
 }

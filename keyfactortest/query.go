@@ -1,0 +1,153 @@
+package keyfactortest
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// The subset of Keyfactor's query language the fake understands: clauses
+// `Field -op "value"` joined by AND (any case), each optionally in
+// parentheses, as Keyfactor's own clients write them
+// (`((Name -eq "PKI Admins"))`). Operators: -eq, -ne, -contains,
+// -notcontains, -startswith, -endswith; string comparison ignores case, as
+// on Command. A value holding a double quote cannot be written (the
+// language documents no escape).
+
+type clause struct {
+	field, op, value string
+}
+
+var clauseRE = regexp.MustCompile(`^\s*\(*\s*([A-Za-z]+)\s+(-[a-z]+)\s+"([^"]*)"\s*\)*\s*$`)
+
+var andRE = regexp.MustCompile(`(?i)\s+and\s+`)
+
+// parseQuery parses q for a resource whose query fields are fields (their
+// canonical spelling; matched in any case).
+func parseQuery(q string, fields ...string) ([]clause, error) {
+	if strings.TrimSpace(q) == "" {
+		return nil, nil
+	}
+	var out []clause
+	for _, part := range andRE.Split(q, -1) {
+		m := clauseRE.FindStringSubmatch(part)
+		if m == nil {
+			return nil, fmt.Errorf("unsupported query clause '%s'", strings.TrimSpace(part))
+		}
+		field := ""
+		for _, f := range fields {
+			if strings.EqualFold(f, m[1]) {
+				field = f
+			}
+		}
+		if field == "" {
+			return nil, fmt.Errorf("unknown query field '%s'", m[1])
+		}
+		switch m[2] {
+		case "-eq", "-ne", "-contains", "-notcontains", "-startswith", "-endswith":
+		default:
+			return nil, fmt.Errorf("unsupported operator '%s'", m[2])
+		}
+		out = append(out, clause{field: field, op: m[2], value: m[3]})
+	}
+	return out, nil
+}
+
+// matches reports whether every clause holds, reading fields with get.
+func matches(clauses []clause, get func(field string) string) bool {
+	for _, c := range clauses {
+		v, want := strings.ToLower(get(c.field)), strings.ToLower(c.value)
+		var ok bool
+		switch c.op {
+		case "-eq":
+			ok = v == want
+		case "-ne":
+			ok = v != want
+		case "-contains":
+			ok = strings.Contains(v, want)
+		case "-notcontains":
+			ok = !strings.Contains(v, want)
+		case "-startswith":
+			ok = strings.HasPrefix(v, want)
+		case "-endswith":
+			ok = strings.HasSuffix(v, want)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// paging is a list request's PageReturned, ReturnLimit, SortField and
+// SortAscending, with Keyfactor's defaults (1, 50, the resource's default
+// field, ascending).
+type paging struct {
+	page, limit int
+	sortField   string
+	descending  bool
+}
+
+// parsePaging reads the paging parameters; sortFields are the fields the
+// resource sorts by, the first being the default. Parameter names match in
+// the exact spelling strictQuery enforces.
+func parsePaging(get func(string) string, sortFields ...string) (paging, string) {
+	p := paging{page: 1, limit: 50, sortField: sortFields[0]}
+	for name, dst := range map[string]*int{"PageReturned": &p.page, "ReturnLimit": &p.limit} {
+		if v := get(name); v != "" {
+			var n int
+			if _, err := fmt.Sscanf(v, "%d", &n); err != nil || n <= 0 || fmt.Sprint(n) != v {
+				return p, fmt.Sprintf("Invalid %s '%s'.", name, v)
+			}
+			*dst = n
+		}
+	}
+	if f := get("SortField"); f != "" {
+		p.sortField = ""
+		for _, known := range sortFields {
+			if strings.EqualFold(known, f) {
+				p.sortField = known
+			}
+		}
+		if p.sortField == "" {
+			return p, fmt.Sprintf("Invalid sort field '%s'.", f)
+		}
+	}
+	switch get("SortAscending") {
+	case "", "0":
+	case "1":
+		p.descending = true
+	default:
+		return p, fmt.Sprintf("Invalid SortAscending '%s'; use 0 (ascending) or 1 (descending).", get("SortAscending"))
+	}
+	return p, ""
+}
+
+// window returns the part of n sorted items that p's page shows, as a
+// start and end index.
+func (p paging) window(n int) (start, end int) {
+	start = min((p.page-1)*p.limit, n)
+	return start, min(start+p.limit, n)
+}
+
+// strictQuery returns a lookup of r's query parameters after checking that
+// each is spelt exactly as one of allowed. Command itself binds parameters
+// in any case; the fake insists on Keyfactor's documented spelling so that a
+// client with a misspelt parameter (silently ignored by a real server, and
+// so an unfiltered or unscoped request) finds out in its tests.
+func strictQuery(r *http.Request, allowed ...string) (func(string) string, string) {
+	q := r.URL.Query()
+	for k := range q {
+		if !slices.Contains(allowed, k) {
+			for _, a := range allowed {
+				if strings.EqualFold(a, k) {
+					return nil, fmt.Sprintf("Query parameter '%s' is spelt '%s' in Keyfactor's API.", k, a)
+				}
+			}
+			return nil, fmt.Sprintf("Unknown query parameter '%s'.", k)
+		}
+	}
+	return q.Get, ""
+}
