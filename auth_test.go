@@ -234,38 +234,38 @@ func TestNoSecretLeaks(t *testing.T) {
 				if err == nil {
 					t.Fatal("no error")
 				}
-				check(t, tt.secrets, "error string", err.Error())
-				check(t, tt.secrets, "%+v of the error", fmt.Sprintf("%+v", err))
+				assertNoSecret(t, tt.secrets, "error string", err.Error())
+				assertNoSecret(t, tt.secrets, "%+v of the error", fmt.Sprintf("%+v", err))
 				_, err = c.Roles.Create(context.Background(), CreateRoleRequest{Name: "n", Description: "d"})
-				check(t, tt.secrets, "role error", fmt.Sprint(err))
+				assertNoSecret(t, tt.secrets, "role error", fmt.Sprint(err))
 			})
 			if stderr != "" {
 				t.Errorf("something wrote to stderr: %q", stderr)
 			}
-			check(t, tt.secrets, "log records", logs.String())
+			assertNoSecret(t, tt.secrets, "log records", logs.String())
 			if !strings.Contains(logs.String(), "keyfactor request") {
 				t.Error("the debug logger received nothing; the test would prove nothing")
 			}
 			for name, v := range map[string]any{"Config": cfg, "*Config": &cfg, "Authenticator": tt.auth, "Client": c} {
 				for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
-					check(t, tt.secrets, name+" "+verb, fmt.Sprintf(verb, v))
+					assertNoSecret(t, tt.secrets, name+" "+verb, fmt.Sprintf(verb, v))
 				}
 				var buf bytes.Buffer
 				slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "v", v)
-				check(t, tt.secrets, name+" slog", buf.String())
+				assertNoSecret(t, tt.secrets, name+" slog", buf.String())
 				b, err := json.Marshal(v)
 				if err != nil {
 					t.Errorf("json.Marshal(%s): %v", name, err)
 				}
-				check(t, tt.secrets, name+" JSON", string(b))
+				assertNoSecret(t, tt.secrets, name+" JSON", string(b))
 			}
 		})
 	}
 }
 
-// check looks for each secret as is and in the forms a server may echo it
-// in: form-encoded (a token request's body) and JSON-escaped.
-func check(t *testing.T, secrets []string, where, s string) {
+// assertNoSecret looks for each secret as is and in the forms a server may
+// echo it in: form-encoded (a token request's body) and JSON-escaped.
+func assertNoSecret(t *testing.T, secrets []string, where, s string) {
 	t.Helper()
 	for _, sec := range secrets {
 		q, _ := json.Marshal(sec)

@@ -120,29 +120,6 @@ func TestOwnerValidation(t *testing.T) {
 	})
 }
 
-// assertValidation checks that err is a *ValidationError for op naming
-// exactly fields, and that its text holds hint.
-func assertValidation(t *testing.T, err error, op string, fields []string, hint string) {
-	t.Helper()
-	var ve *ValidationError
-	if !errors.As(err, &ve) || !errors.Is(err, ErrValidation) {
-		t.Fatalf("err = %T %v, want a *ValidationError", err, err)
-	}
-	if ve.Op != op {
-		t.Errorf("Op = %q, want %q", ve.Op, op)
-	}
-	var got []string
-	for _, f := range ve.Fields {
-		got = append(got, f.Field)
-	}
-	if strings.Join(got, ",") != strings.Join(fields, ",") {
-		t.Errorf("fields = %v, want %v (%v)", got, fields, err)
-	}
-	if !strings.Contains(err.Error(), hint) {
-		t.Errorf("error %q lacks %q", err, hint)
-	}
-}
-
 func TestOwnerServerErrors(t *testing.T) {
 	tests := []struct {
 		name     string

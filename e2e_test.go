@@ -8,13 +8,13 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/keyfactor-sdk/keyfactor-go"
 	"github.com/keyfactor-sdk/keyfactor-go/keyfactortest"
 )
 
-var fastRetry = keyfactor.RetryPolicy{MinWait: time.Millisecond, MaxWait: 5 * time.Millisecond}
+// fastRetry is the internal tests' policy, so no test sleeps.
+var fastRetry = keyfactor.FastRetry
 
 // newE2E starts a fake server (TLS, the way a real one is reached) and a
 // Client for its administrator.

@@ -3,11 +3,13 @@ package keyfactor
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -60,29 +62,52 @@ func (m *mock) last(t testing.TB) sent {
 	return reqs[len(reqs)-1]
 }
 
-// fastRetry keeps retry waits to milliseconds so that no test sleeps.
+// fastRetry keeps retry waits to milliseconds so that no test sleeps. It is
+// the one retry policy of the tests (export_test.go hands it to the
+// external test package).
 var fastRetry = RetryPolicy{MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond}
 
-// newTestClient returns a Client whose only transport is its own httpmock
-// MockTransport (never the global one).
-func newTestClient(t testing.TB, mods ...func(*Config)) (*Client, *mock) {
+// testClient builds a Client from cfg with the tests' defaults for what cfg
+// leaves empty: testBase, basic auth, fastRetry; plain http is allowed.
+func testClient(t testing.TB, cfg Config) *Client {
 	t.Helper()
-	m := &mock{MockTransport: httpmock.NewMockTransport()}
-	cfg := Config{
-		BaseURL:    testBase,
-		Auth:       BasicAuth{Username: "jsmith", Password: "s3cret-pw", Domain: "KEYEXAMPLE"},
-		HTTPClient: &http.Client{Transport: m},
-		Retry:      fastRetry,
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = testBase
 	}
-	for _, mod := range mods {
-		mod(&cfg)
+	if cfg.Auth == nil {
+		cfg.Auth = BasicAuth{Username: "jsmith", Password: "s3cret-pw", Domain: "KEYEXAMPLE"}
 	}
+	if cfg.Retry == (RetryPolicy{}) {
+		cfg.Retry = fastRetry
+	}
+	cfg.AllowInsecureHTTP = true
 	c, err := NewClient(cfg)
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
-	return c, m
+	return c
 }
+
+// newTestClient returns a Client whose only transport is its own httpmock
+// MockTransport (never the global one). mods may change the Config first.
+func newTestClient(t testing.TB, mods ...func(*Config)) (*Client, *mock) {
+	t.Helper()
+	m := &mock{MockTransport: httpmock.NewMockTransport()}
+	cfg := Config{HTTPClient: &http.Client{Transport: m}}
+	for _, mod := range mods {
+		mod(&cfg)
+	}
+	return testClient(t, cfg), m
+}
+
+// assertNothingSent fails the test when the mock saw any request.
+func assertNothingSent(t testing.TB, m *mock) {
+	t.Helper()
+	if n := m.GetTotalCallCount(); n != 0 {
+		t.Errorf("%d requests were sent; want none", n)
+	}
+}
+
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
@@ -115,5 +140,28 @@ func assertJSON(t testing.TB, got []byte, want string) {
 	}
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("sent body\n got %s\nwant %s", got, want)
+	}
+}
+
+// assertValidation checks that err is a *ValidationError for op naming
+// exactly fields, and that its text holds hint.
+func assertValidation(t *testing.T, err error, op string, fields []string, hint string) {
+	t.Helper()
+	var ve *ValidationError
+	if !errors.As(err, &ve) || !errors.Is(err, ErrValidation) {
+		t.Fatalf("err = %T %v, want a *ValidationError", err, err)
+	}
+	if ve.Op != op {
+		t.Errorf("Op = %q, want %q", ve.Op, op)
+	}
+	var got []string
+	for _, f := range ve.Fields {
+		got = append(got, f.Field)
+	}
+	if strings.Join(got, ",") != strings.Join(fields, ",") {
+		t.Errorf("fields = %v, want %v (%v)", got, fields, err)
+	}
+	if !strings.Contains(err.Error(), hint) {
+		t.Errorf("error %q lacks %q", err, hint)
 	}
 }

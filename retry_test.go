@@ -32,8 +32,8 @@ func sequence(rs ...httpmock.Responder) httpmock.Responder {
 	}
 }
 
-// first answers with a failure once, then with ok.
-func first(fail httpmock.Responder, ok httpmock.Responder) httpmock.Responder {
+// failOnceThen answers with a failure once, then with ok.
+func failOnceThen(fail httpmock.Responder, ok httpmock.Responder) httpmock.Responder {
 	return sequence(fail, ok)
 }
 
@@ -82,7 +82,7 @@ func TestRetryMatrix(t *testing.T) {
 			if tt.method == "POST" {
 				run, ok = create, okRole
 			}
-			m.RegisterNoResponder(first(tt.fail, ok))
+			m.RegisterNoResponder(failOnceThen(tt.fail, ok))
 			err := run(c)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
@@ -157,7 +157,7 @@ func TestNegativeMaxRetriesMeansOneAttempt(t *testing.T) {
 
 func TestRetryAfterIsCappedAtMaxWait(t *testing.T) {
 	c, m := newTestClient(t, func(c *Config) { c.Retry = RetryPolicy{MinWait: time.Millisecond, MaxWait: 20 * time.Millisecond} })
-	m.RegisterNoResponder(first(status(429).HeaderSet(http.Header{"Retry-After": {"3600"}}),
+	m.RegisterNoResponder(failOnceThen(status(429).HeaderSet(http.Header{"Retry-After": {"3600"}}),
 		httpmock.NewStringResponder(204, "")))
 	// Were the cap broken, the hour-long wait would end at this deadline
 	// and the call would fail, instead of the test hanging.
@@ -234,7 +234,7 @@ func TestCancelEndsAWaitAtOnce(t *testing.T) {
 
 // Real sockets from here on: what httpmock cannot show.
 
-// countingDialer counts dial attempts through a real transport.
+// countingTransport is a real transport that counts its dial attempts.
 func countingTransport(dials *atomic.Int32) *http.Transport {
 	t := newDefaultTransport()
 	d := &net.Dialer{Timeout: time.Second}
@@ -254,11 +254,7 @@ func TestPOSTIsRetriedWhenTheConnectionIsRefused(t *testing.T) {
 	ln.Close() // nothing listens there now: every dial is refused
 
 	var dials atomic.Int32
-	c, err := NewClient(Config{BaseURL: "http://" + addr + "/KeyfactorAPI", AllowInsecureHTTP: true,
-		Auth: BearerToken("t"), HTTPClient: &http.Client{Transport: countingTransport(&dials)}, Retry: fastRetry})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := testClient(t, Config{BaseURL: "http://" + addr + "/KeyfactorAPI", HTTPClient: &http.Client{Transport: countingTransport(&dials)}})
 	_, err = c.Roles.CreateV1(context.Background(), CreateRoleV1Request{Name: "n", Description: "d"})
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("err = %v", err)
@@ -315,12 +311,8 @@ func TestPOSTIsNotRetriedAfterTheServerReadIt(t *testing.T) {
 				tt.handler(w, r)
 			}))
 			defer srv.Close()
-			c, err := NewClient(Config{BaseURL: srv.URL, AllowInsecureHTTP: true, Auth: BearerToken("t"),
-				Timeout: tt.timeout, Retry: fastRetry})
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = c.Roles.CreateV1(context.Background(), CreateRoleV1Request{Name: "n", Description: "d"})
+			c := testClient(t, Config{BaseURL: srv.URL, Timeout: tt.timeout})
+			_, err := c.Roles.CreateV1(context.Background(), CreateRoleV1Request{Name: "n", Description: "d"})
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -349,11 +341,7 @@ func countingServer(t *testing.T, h http.HandlerFunc) (*Client, *atomic.Int32) {
 	}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	c, err := NewClient(Config{BaseURL: srv.URL, AllowInsecureHTTP: true, Auth: BearerToken("t"), Retry: fastRetry})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, &conns
+	return testClient(t, Config{BaseURL: srv.URL}), &conns
 }
 
 func TestFailedCallKeepsThePool(t *testing.T) {
