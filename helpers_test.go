@@ -108,7 +108,6 @@ func assertNothingSent(t testing.TB, m *mock) {
 	}
 }
 
-
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
