@@ -1,6 +1,7 @@
 package keyfactortest
 
 import (
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strings"
@@ -55,15 +56,52 @@ func (s *Server) FailNext(n int, f Fault) {
 	s.faults = append(s.faults, &faultState{Fault: f, remaining: n})
 }
 
-// takeFault returns the first pending fault matching r and uses it up. It
-// runs under s.mu.
+// FailRandomly makes each request that matches f fail as f says with the
+// given probability (0 to 1), until ClearFaults. Random faults apply only to
+// requests that no FailNext fault took; the probabilities of several calls
+// add up (each request draws once). The draws come from a generator seeded
+// with WithSeed (default 1), so a run is reproducible when requests arrive
+// in the same order.
+func (s *Server) FailRandomly(probability float64, f Fault) {
+	if probability <= 0 {
+		return
+	}
+	if f.Drop == 0 && f.Status == 0 {
+		f.Status = http.StatusInternalServerError
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.randomFaults = append(s.randomFaults, randomFault{Fault: f, probability: probability})
+}
+
+// ClearFaults drops every pending FailNext and FailRandomly fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults, s.randomFaults = nil, nil
+}
+
+// WithSeed seeds the generator behind FailRandomly.
+func WithSeed(seed uint64) Option {
+	return func(s *Server) { s.rand = rand.New(rand.NewPCG(seed, seed)) }
+}
+
+type randomFault struct {
+	Fault
+	probability float64
+}
+
+func (f *Fault) matches(r *http.Request, rel string) bool {
+	return (f.Method == "" || strings.EqualFold(f.Method, r.Method)) &&
+		(f.Path == "" || strings.EqualFold(strings.TrimSuffix(f.Path, "/"), strings.TrimSuffix(rel, "/")))
+}
+
+// takeFault returns the first pending fault matching r and uses it up, or
+// else a random fault if the draw picks one. It runs under s.mu.
 func (s *Server) takeFault(r *http.Request) *Fault {
 	rel := strings.TrimPrefix(r.URL.Path, s.apiPath)
 	for i, f := range s.faults {
-		if f.Method != "" && !strings.EqualFold(f.Method, r.Method) {
-			continue
-		}
-		if f.Path != "" && !strings.EqualFold(strings.TrimSuffix(f.Path, "/"), strings.TrimSuffix(rel, "/")) {
+		if !f.matches(r, rel) {
 			continue
 		}
 		out := f.Fault
@@ -72,6 +110,19 @@ func (s *Server) takeFault(r *http.Request) *Fault {
 			s.faults = append(s.faults[:i], s.faults[i+1:]...)
 		}
 		return &out
+	}
+	if len(s.randomFaults) == 0 {
+		return nil
+	}
+	draw, sum := s.rand.Float64(), 0.0
+	for _, f := range s.randomFaults {
+		if !f.matches(r, rel) {
+			continue
+		}
+		if sum += f.probability; draw < sum {
+			out := f.Fault
+			return &out
+		}
 	}
 	return nil
 }

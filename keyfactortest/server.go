@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -74,6 +75,8 @@ type Server struct {
 	certs          map[int]*Certificate
 	permissionSets map[string]string
 	faults         []*faultState
+	randomFaults   []randomFault
+	rand           *rand.Rand
 	requests       []Request
 	tokenRequests  int
 	issued         int
@@ -127,6 +130,7 @@ func newServer(opts []Option) *Server {
 		nextClaimID:    1,
 		certs:          map[int]*Certificate{},
 		permissionSets: map[string]string{GlobalPermissionSetID: "Global"},
+		rand:           rand.New(rand.NewPCG(1, 1)),
 	}
 	for _, o := range opts {
 		o(s)
@@ -204,6 +208,8 @@ type Request struct {
 	Query  string // the raw query
 	Header http.Header
 	Body   []byte
+	// Fault is the fault the request met (FailNext or FailRandomly), or nil.
+	Fault *Fault
 }
 
 // Requests returns every request received so far, in order.
@@ -232,9 +238,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body)) // for handlers that parse forms
 	s.mu.Lock()
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-		Header: r.Header.Clone(), Body: body})
 	f := s.takeFault(r)
+	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+		Header: r.Header.Clone(), Body: body, Fault: f})
 	s.mu.Unlock()
 
 	if f != nil {

@@ -1,0 +1,67 @@
+package keyfactor
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestRoleChanges(t *testing.T) {
+	kc := func(v, desc string) Claim {
+		return Claim{ClaimType: ClaimOAuthRole, ClaimValue: v, ProviderAuthenticationScheme: "Keycloak", Description: desc}
+	}
+	current := &Role{ID: 7, Name: "Ops", Description: "d", EmailAddress: "ops@example.com", PermissionSetID: psID,
+		Permissions: []string{"/portal/read/", "/certificates/collections/read/5/"},
+		Claims:      []Claim{kc("ops", "Ops role"), {ClaimType: ClaimGroup, ClaimValue: `EX\Ops`, Provider: &ClaimProvider{AuthenticationScheme: "Active Directory"}}}}
+	same := CreateRoleRequest{Name: "Ops", Description: "d", EmailAddress: "ops@example.com",
+		Permissions: []string{"/certificates/collections/read/5/", "/portal/read/"},
+		Claims:      []Claim{{ClaimType: ClaimGroup, ClaimValue: `ex\ops`, ProviderAuthenticationScheme: "Active Directory"}, kc("OPS", "Ops role")}}
+	tests := []struct {
+		name   string
+		change func(*CreateRoleRequest)
+		cur    func(*Role)
+		want   []Change
+	}{
+		{"same: order, value case and scheme from Provider do not matter; empty PermissionSetID matches", nil, nil, nil},
+		{"a given PermissionSetID must match (any case)", func(r *CreateRoleRequest) { r.PermissionSetID = "D9D5B6C1-4B3A-4C57-9C1F-2F1F0F6A8E21" }, nil, nil},
+		{"another PermissionSetID", func(r *CreateRoleRequest) { r.PermissionSetID = "00000000-0000-0000-0000-000000000000" }, nil,
+			[]Change{{Field: "PermissionSetID", Old: psID, New: "00000000-0000-0000-0000-000000000000"}}},
+		{"description and email", func(r *CreateRoleRequest) { r.Description, r.EmailAddress = "new", "" }, nil,
+			[]Change{{Field: "Description", Old: "d", New: "new"}, {Field: "EmailAddress", Old: "ops@example.com", New: ""}}},
+		{"a permission added and one removed", func(r *CreateRoleRequest) { r.Permissions = []string{"/portal/read/", "/auditing/read/"} }, nil,
+			[]Change{{Field: "Permissions", Added: []string{"/auditing/read/"}, Removed: []string{"/certificates/collections/read/5/"}}}},
+		{"another scope is another permission", func(r *CreateRoleRequest) {
+			r.Permissions = []string{"/portal/read/", "/certificates/collections/read/6/"}
+		}, nil, []Change{{Field: "Permissions", Added: []string{"/certificates/collections/read/6/"}, Removed: []string{"/certificates/collections/read/5/"}}}},
+		// Compared both ways: a stored duplicate does not make a shorter or
+		// different request match.
+		{"stored duplicates do not hide a missing permission", func(r *CreateRoleRequest) {
+			r.Permissions = []string{"/portal/read/", "/auditing/read/"}
+		}, func(c *Role) { c.Permissions = []string{"/portal/read/", "/portal/read/"} },
+			[]Change{{Field: "Permissions", Added: []string{"/auditing/read/"}}}},
+		{"stored duplicates, same set", func(r *CreateRoleRequest) { r.Permissions = []string{"/portal/read/"} },
+			func(c *Role) { c.Permissions = []string{"/portal/read/", "/portal/read/"} }, nil},
+		{"a claim removed", func(r *CreateRoleRequest) { r.Claims = r.Claims[1:] }, nil,
+			[]Change{{Field: "Claims", Removed: []string{`Group:EX\Ops@Active Directory`}}}},
+		{"a claim of another scheme is another claim", func(r *CreateRoleRequest) { r.Claims[1].ProviderAuthenticationScheme = "Okta" }, nil,
+			[]Change{{Field: "Claims", Added: []string{"OAuthRole:OPS@Okta"}, Removed: []string{"OAuthRole:ops@Keycloak"}}}},
+		{"a claim's own description", func(r *CreateRoleRequest) { r.Claims[1].Description = "new" }, nil,
+			[]Change{{Field: "Claims[OAuthRole:OPS@Keycloak].Description", Old: "Ops role", New: "new"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cur := cloneRole(current)
+			if tt.cur != nil {
+				tt.cur(cur)
+			}
+			d := same
+			d.Permissions = append([]string(nil), same.Permissions...)
+			d.Claims = append([]Claim(nil), same.Claims...)
+			if tt.change != nil {
+				tt.change(&d)
+			}
+			if got := roleChanges(cur, d); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("changes\n got %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
