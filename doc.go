@@ -1,5 +1,5 @@
 // Package keyfactor is a typed client for the Keyfactor Command REST API:
-// certificate owners and security roles. It is an independent open-source
+// certificate owners and the security-role lifecycle. It is an independent open-source
 // SDK, not a Keyfactor product.
 //
 // # Configuration
@@ -51,12 +51,27 @@
 // 429, 502, 503 and 504. A POST (role create, copy) is retried only when the
 // server cannot have acted on it: the connection was never established, or
 // the answer was 429 or 503; never after a timeout or a connection lost
-// mid-request. Roles.Create then looks the role up instead of sending it
-// twice. Waits grow exponentially from RetryPolicy.MinWait with jitter, honour
+// mid-request: such a failure matches ErrOutcomeUnknown, and Roles.Create,
+// Clone and Apply then read the role back instead of sending it twice.
+// DELETE is retried like GET; a 404 after an attempt that may have landed
+// means the role is gone. Waits grow exponentially from RetryPolicy.MinWait with jitter, honour
 // Retry-After up to RetryPolicy.MaxWait, and end at once when the context is
 // done. Without a context deadline one call lasts at most about
 // (MaxRetries+1)·Timeout + MaxRetries·MaxWait (4 min 30 s with the defaults),
 // so pass a context with a deadline.
+//
+// # Roles
+//
+// Roles.List is a Go iterator over every page of the role list (Keyfactor
+// answers 50 a page by default and gives no total); a page is read only when
+// the loop needs it. List items are summaries: GetByName and Get return the
+// whole role. Update replaces a role (the server clears what a PUT leaves
+// out, so nil Permissions or Claims are refused); Modify reads, changes,
+// writes and verifies; Delete is idempotent. Plan and Apply make the server
+// hold a desired role and do nothing when it already does:
+//
+//	plan, role, err := client.Roles.Apply(ctx, keyfactor.CreateRoleRequest{Name: "PKI Operators",
+//		Description: "Operators of the issuing CAs", Permissions: []string{"/portal/read/"}})
 //
 // # Bulk changes
 //

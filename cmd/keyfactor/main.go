@@ -6,6 +6,10 @@
 //	keyfactor owner clear CERT_ID [--collection-id N | --container-id N]
 //	keyfactor role create --file role.json
 //	keyfactor role get ID
+//	keyfactor role list [--query Q] [--page-size N] [--sort FIELD] [--descending]
+//	keyfactor role update --file role.json
+//	keyfactor role delete ID
+//	keyfactor role apply --file roles.json [--plan]
 //	keyfactor role clone ID --name NAME [--description TEXT] [--email ADDRESS]
 //	keyfactor role create-v1 --file role.json          (deprecated API)
 //	keyfactor role copy-v1 ID --name NAME --description TEXT [--email ADDRESS]   (deprecated API)
@@ -20,7 +24,7 @@
 // JSON object with --output json). Exit codes: 0 ok; 2 invalid input or
 // usage, nothing sent; 3 authentication or authorization (401/403); 4 not
 // found; 5 conflict or other 4xx; 6 server or network failure after
-// retries; 130 interrupted.
+// retries; 8 role apply --plan found changes; 130 interrupted.
 package main
 
 import (
