@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/oauth2"
@@ -147,19 +148,34 @@ func (o OAuth2ClientCredentials) LogValue() slog.Value { return logSafe(o.safeFi
 // MarshalJSON encodes the credentials with the ClientSecret redacted.
 func (o OAuth2ClientCredentials) MarshalJSON() ([]byte, error) { return jsonSafe(o.safeFields()) }
 
-// oauthSource is the Client's cached token source. A one-slot semaphore
-// (rather than a mutex) guards the fetch so that a caller whose context ends
-// while another goroutine is fetching stops waiting at once.
+// oauthSource is the Client's cached token source. At most one token
+// request is under way at a time, and its outcome — token or error —
+// answers every caller that was waiting for it: when the identity provider
+// fails or hangs, callers fail together after one attempt instead of each
+// trying again in turn.
 type oauthSource struct {
 	cfg    *clientcredentials.Config
 	client *http.Client
-	secret string
+	secret func() string // a closure, for the reason given at staticAuth
 	tok    atomic.Pointer[oauth2.Token]
-	fetch  chan struct{}
+
+	mu       sync.Mutex
+	inflight *tokenFetch // the token request under way, if any
+}
+
+// tokenFetch is one token request and, once done is closed, its outcome.
+type tokenFetch struct {
+	done chan struct{}
+	tok  *oauth2.Token
+	err  error
+	// abandoned: the caller that made the request gave up (its context
+	// ended), which says nothing about the identity provider.
+	abandoned bool
 }
 
 func newOAuthSource(o OAuth2ClientCredentials, client *http.Client) *oauthSource {
-	return &oauthSource{cfg: o.config(), client: client, secret: o.ClientSecret, fetch: make(chan struct{}, 1)}
+	secret := o.ClientSecret
+	return &oauthSource{cfg: o.config(), client: client, secret: func() string { return secret }}
 }
 
 func (s *oauthSource) Authenticate(req *http.Request) error {
@@ -171,26 +187,52 @@ func (s *oauthSource) Authenticate(req *http.Request) error {
 	return nil
 }
 
+// token returns the cached token, or waits for the request under way, or
+// makes one. The request runs on the calling goroutine with its context
+// (and the Client's Timeout), so nothing outlives the callers; if that
+// caller gives up, a waiter whose context is still live makes the next one.
 func (s *oauthSource) token(ctx context.Context) (*oauth2.Token, error) {
-	if tok := s.tok.Load(); tok.Valid() {
-		return tok, nil
+	for {
+		if tok := s.tok.Load(); tok.Valid() {
+			return tok, nil
+		}
+		s.mu.Lock()
+		f := s.inflight
+		if f == nil {
+			f = &tokenFetch{done: make(chan struct{})}
+			s.inflight = f
+			s.mu.Unlock()
+			s.fetch(ctx, f)
+			return f.tok, f.err
+		}
+		s.mu.Unlock()
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if !f.abandoned {
+			return f.tok, f.err
+		}
 	}
-	select {
-	case s.fetch <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	defer func() { <-s.fetch }()
-	// Another goroutine may have fetched while this one waited.
-	if tok := s.tok.Load(); tok.Valid() {
-		return tok, nil
-	}
+}
+
+// fetch makes the token request for f and publishes its outcome.
+func (s *oauthSource) fetch(ctx context.Context, f *tokenFetch) {
+	defer func() {
+		s.mu.Lock()
+		s.inflight = nil
+		s.mu.Unlock()
+		close(f.done)
+	}()
 	tok, err := s.cfg.Token(context.WithValue(ctx, oauth2.HTTPClient, s.client))
 	if err != nil {
-		return nil, scrubError(fmt.Errorf("fetch OAuth2 token from %s: %w", s.cfg.TokenURL, err), s.secret)
+		f.err = scrubTokenError(fmt.Errorf("fetch OAuth2 token from %s: %w", s.cfg.TokenURL, err), s.secret())
+		f.abandoned = ctx.Err() != nil
+		return
 	}
 	s.tok.Store(tok)
-	return tok, nil
+	f.tok = tok
 }
 
 // refused drops the cached token if it is the one in authz, after the server
@@ -203,7 +245,7 @@ func (s *oauthSource) refused(authz string) {
 }
 
 func (s *oauthSource) secrets() []string {
-	out := []string{s.secret}
+	out := []string{s.secret()}
 	if tok := s.tok.Load(); tok != nil {
 		out = append(out, tok.AccessToken)
 	}
@@ -227,8 +269,8 @@ type refusable interface{ refused(authorization string) }
 func (s *oauthSource) scheme() string { return "Bearer" }
 
 // scheme is the first word of the Authorization value, shown by dry runs.
-func (a staticAuth) scheme() string {
-	s, _, _ := strings.Cut(a.value, " ")
+func (a *staticAuth) scheme() string {
+	s, _, _ := strings.Cut(a.value(), " ")
 	return s
 }
 
@@ -238,17 +280,26 @@ const minSecretLen = 4
 
 // staticAuth is a precomputed Authorization value for BasicAuth and
 // BearerToken, so the hot path does no encoding per request.
-type staticAuth struct{ value, secret string }
+//
+// Its values are closures, not strings: fmt prints the unexported fields of
+// a Client it walks (a Client value in a caller's struct) without calling
+// any Format method, and its %s path dereferences pointers once; a func
+// prints as an address under every verb.
+type staticAuth struct{ value, secret func() string }
 
-func (a staticAuth) secrets() []string { return []string{a.secret} }
+func newStaticAuth(value, secret string) *staticAuth {
+	return &staticAuth{value: func() string { return value }, secret: func() string { return secret }}
+}
 
-func (a staticAuth) Authenticate(req *http.Request) error {
-	req.Header.Set("Authorization", a.value)
+func (a *staticAuth) secrets() []string { return []string{a.secret()} }
+
+func (a *staticAuth) Authenticate(req *http.Request) error {
+	req.Header.Set("Authorization", a.value())
 	return nil
 }
 
 // Format never shows the header value.
-func (a staticAuth) Format(f fmt.State, _ rune) { fmt.Fprint(f, redacted) }
+func (a *staticAuth) Format(f fmt.State, _ rune) { fmt.Fprint(f, redacted) }
 
 // bindAuth checks the configured Authenticator and returns the one the Client
 // uses: a precomputed header for static credentials, a cached token source
@@ -269,10 +320,10 @@ func bindAuth(a Authenticator, tokenClient *http.Client, allowHTTP bool, v *vali
 		if x.Password == "" {
 			v.add("Auth.Password", "required")
 		}
-		return staticAuth{value: x.headerValue(), secret: x.Password}
+		return newStaticAuth(x.headerValue(), x.Password)
 	case BearerToken:
 		v.notBlank("Auth", string(x))
-		return staticAuth{value: "Bearer " + string(x), secret: string(x)}
+		return newStaticAuth("Bearer "+string(x), string(x))
 	case OAuth2ClientCredentials:
 		checkURL(v, "Auth.TokenURL", x.TokenURL, allowHTTP)
 		v.notBlank("Auth.ClientID", x.ClientID)
@@ -312,7 +363,8 @@ func checkURL(v *validator, field, raw string, allowHTTP bool) *url.URL {
 		v.add(field, "must use https (set AllowInsecureHTTP only for local fakes and tests)")
 	case u.User != nil:
 		v.add(field, "must not hold credentials; set Auth instead")
-	case u.RawQuery != "" || u.Fragment != "":
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.ContainsAny(raw, "?#"):
+		// An empty query ("…/api?") would put every request path into it.
 		v.add(field, "must not have a query or fragment")
 	default:
 		return u
@@ -385,34 +437,4 @@ func jsonSafe(fields []safeField) ([]byte, error) {
 		m[f.name] = f.shown()
 	}
 	return json.Marshal(m)
-}
-
-// scrubbedError hides secrets that an underlying error might echo (an
-// identity provider's error page, say) while keeping the chain for errors.Is.
-type scrubbedError struct {
-	err     error
-	secrets []string
-}
-
-func scrubError(err error, secrets ...string) error {
-	return &scrubbedError{err: err, secrets: secrets}
-}
-
-func (e *scrubbedError) Error() string { return redactSecrets(e.err.Error(), e.secrets...) }
-func (e *scrubbedError) Unwrap() error { return e.err }
-
-// redactSecrets replaces every secret of at least minSecretLen bytes in text,
-// in each form it could be echoed in: as is, form-encoded (how a token
-// request carries a client secret) and JSON-escaped.
-func redactSecrets(text string, secrets ...string) string {
-	for _, s := range secrets {
-		if len(s) < minSecretLen {
-			continue
-		}
-		quoted, _ := json.Marshal(s)
-		for _, form := range []string{s, url.QueryEscape(s), string(quoted[1 : len(quoted)-1])} {
-			text = strings.ReplaceAll(text, form, redacted)
-		}
-	}
-	return text
 }

@@ -48,6 +48,12 @@ type Config struct {
 	// CheckRedirect, Jar and Timeout are used. It is never modified. When it
 	// or its Transport is nil, a pooled transport with TLS verification and
 	// DefaultMaxIdleConnsPerHost idle connections per host is used.
+	//
+	// Redirects are not followed, for API calls and OAuth token requests
+	// alike: Keyfactor Command never redirects its API, and following one
+	// could send credentials or a request body elsewhere, or turn a write
+	// into a GET that reports success. A 3xx answer is returned as an
+	// *APIError. Set HTTPClient.CheckRedirect to choose otherwise.
 	HTTPClient *http.Client
 	// Timeout bounds each attempt; else HTTPClient.Timeout; else DefaultTimeout.
 	Timeout time.Duration
@@ -115,9 +121,12 @@ func NewClient(cfg Config) (*Client, error) {
 
 	transport := http.RoundTripper(nil)
 	var hc http.Client
+	hc.CheckRedirect = refuseRedirects
 	if cfg.HTTPClient != nil {
 		transport = cfg.HTTPClient.Transport
-		hc.CheckRedirect = cfg.HTTPClient.CheckRedirect
+		if cfg.HTTPClient.CheckRedirect != nil {
+			hc.CheckRedirect = cfg.HTTPClient.CheckRedirect
+		}
 		hc.Jar = cfg.HTTPClient.Jar
 		hc.Timeout = cfg.HTTPClient.Timeout
 	}
@@ -175,6 +184,12 @@ func NewClient(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// refuseRedirects makes net/http return a 3xx answer as it is. Go's own
+// policy forwards Authorization to another port of the same host and over
+// plain http, re-sends bodies on 307/308 and turns POST and PUT into GET on
+// 301/302/303.
+func refuseRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
 func newDefaultTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 0 // no global cap; the per-host cap applies
@@ -193,22 +208,22 @@ func (c *Client) CloseIdleConnections() {
 	}
 }
 
-// Format prints the Client's base URL only; it never shows credentials.
-func (c *Client) Format(f fmt.State, _ rune) {
-	if c == nil {
-		fmt.Fprint(f, "<nil>")
-		return
-	}
+// Format prints the Client's base URL only; it never shows credentials. It
+// has a value receiver so that a Client value, and a *Client, print alike.
+// (A Client held in an unexported field of another struct is printed by
+// fmt without calling Format; its credentials sit behind pointers there,
+// which fmt prints as addresses.)
+func (c Client) Format(f fmt.State, _ rune) {
 	fmt.Fprintf(f, "keyfactor.Client{BaseURL:%q}", c.baseURL)
 }
 
 // LogValue logs the Client's base URL only.
-func (c *Client) LogValue() slog.Value {
+func (c Client) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("BaseURL", c.baseURL))
 }
 
 // MarshalJSON encodes the Client's base URL only.
-func (c *Client) MarshalJSON() ([]byte, error) {
+func (c Client) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct{ BaseURL string }{c.baseURL})
 }
 
@@ -286,8 +301,18 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	if err != nil {
 		return err
 	}
+	if resp.StatusCode < 200 {
+		// An informational status as the final answer (101 Switching
+		// Protocols) hands over a raw connection that no timeout bounds:
+		// close it unread.
+		_ = resp.Body.Close()
+		return r.attempt.settle(newAPIError(r.method, r.url, resp.StatusCode, nil), true)
+	}
+	// No body read outlives the context, whatever the server does.
+	stop := context.AfterFunc(ctx, func() { _ = resp.Body.Close() })
+	defer stop()
 	defer drainClose(resp.Body)
-	return c.decode(r, resp, out)
+	return c.decode(ctx, r, resp, out)
 }
 
 // build encodes the query and body and sets every header but Authorization.
@@ -355,17 +380,20 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, error) {
 
 // decode turns a non-2xx answer into an *APIError and decodes a 2xx body
 // into out.
-func (c *Client) decode(r *request, resp *http.Response, out any) error {
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+func (c *Client) decode(ctx context.Context, r *request, resp *http.Response, out any) error {
+	if resp.StatusCode > 299 {
 		b, readErr := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		apiErr := newAPIError(r.method, r.url, resp.StatusCode, b)
+		if resp.StatusCode < 400 {
+			apiErr.location = resp.Header.Get("Location")
+		}
 		c.scrub(apiErr, r.Request.Request)
 		if rf, ok := c.auth.(refusable); ok && resp.StatusCode == http.StatusUnauthorized {
 			rf.refused(r.Request.Header.Get("Authorization"))
 		}
 		var err error = apiErr
 		if readErr != nil {
-			err = &bodyReadError{apiErr: apiErr, err: readErr}
+			err = &bodyReadError{apiErr: apiErr, err: c.contextCause(ctx, readErr)}
 		}
 		// A gateway's 502 or 504 says nothing of whether the server behind
 		// it acted.
@@ -377,7 +405,7 @@ func (c *Client) decode(r *request, resp *http.Response, out any) error {
 	}
 	b, err := readBody(resp, c.maxBody)
 	if err != nil {
-		return requestError(r.method, r.url, "read response", err)
+		return requestError(r.method, r.url, "read response", c.contextCause(ctx, err))
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
 		return requestError(r.method, r.url, "", fmt.Errorf("%d response has no body", resp.StatusCode))
@@ -464,18 +492,41 @@ func (c *Client) log(ctx context.Context, r *request, status int, err error) {
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "keyfactor request", attrs...)
 }
 
+// contextCause explains a failed body read: when the caller's context
+// ended, the error is the context's (wrapping the read error); when only the
+// attempt's Timeout did, it says so, since a bare "context deadline
+// exceeded" would blame the caller's deadline.
+func (c *Client) contextCause(ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		if errors.Is(err, ctxErr) {
+			return err
+		}
+		return fmt.Errorf("%w (%v)", ctxErr, err)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("attempt timed out after %v (Config.Timeout): %w", c.http.HTTPClient.Timeout, err)
+	}
+	return err
+}
+
 // maxSuccessBody bounds a 2xx body, so a broken server or proxy cannot make
 // the Client read without end. Keyfactor's answers here are far smaller.
 const maxSuccessBody = 32 << 20
 
-// readBody reads a success body of at most max bytes, sized by
-// Content-Length when the server sent one, to spare io.ReadAll's growth.
+// presizeLimit is the largest Content-Length a body buffer is allocated for
+// up front. A larger claim is not trusted: the buffer grows with the bytes
+// that actually arrive, so a server announcing 32 MiB and sending 10 bytes
+// costs 10 bytes.
+const presizeLimit = 64 << 10
+
+// readBody reads a success body of at most max bytes, sized by a small
+// Content-Length, to spare io.ReadAll's growth on the common path.
 func readBody(resp *http.Response, max int64) ([]byte, error) {
 	n := resp.ContentLength
 	if n > max {
 		return nil, fmt.Errorf("response of %d bytes is larger than %d", n, max)
 	}
-	if n > 0 {
+	if n > 0 && n <= presizeLimit {
 		b := make([]byte, n)
 		_, err := io.ReadFull(resp.Body, b)
 		return b, err

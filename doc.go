@@ -73,6 +73,15 @@
 //	plan, role, err := client.Roles.Apply(ctx, keyfactor.CreateRoleRequest{Name: "PKI Operators",
 //		Description: "Operators of the issuing CAs", Permissions: []string{"/portal/read/"}})
 //
+// # Security
+//
+// Redirects are not followed (API calls and token requests alike; a 3xx
+// answer is an *APIError), unless Config.HTTPClient.CheckRedirect says
+// otherwise. Credentials a server echoes are redacted from errors, logs and
+// token errors in every encoding it may echo them in. No response outlives
+// Config.Timeout or the context, and body buffers grow with the bytes that
+// arrive. A failed OAuth token request answers every caller waiting on it.
+//
 // # Bulk changes
 //
 // Certificates.UpdateOwners gives many certificates the same owner with a

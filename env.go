@@ -203,6 +203,11 @@ func baseURL(host, port, apiPath source) (string, error) {
 	if i := strings.Index(h, "://"); i >= 0 {
 		scheme, h = h[:i], h[i+3:]
 	}
+	if at := strings.LastIndex(h, "@"); at >= 0 {
+		// Never quote it: what comes before the @ is a password.
+		return "", fmt.Errorf("keyfactor: %s: the host name holds credentials before \"@%s\"; set KEYFACTOR_USERNAME and KEYFACTOR_PASSWORD (or the file's username and password) instead",
+			host.from, h[at+1:])
+	}
 	if h == "" || strings.ContainsAny(h, "/?#@ ") {
 		return "", fmt.Errorf("keyfactor: %s: %q is not a host name", host.from, host.value)
 	}

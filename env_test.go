@@ -247,3 +247,25 @@ func TestCACertAndSkipVerifyReachTheTransport(t *testing.T) {
 		})
 	}
 }
+
+// TestHostWithCredentialsIsNeverQuoted: a password put into the host name
+// (from the environment or the file) must not reach the error.
+func TestHostWithCredentialsIsNeverQuoted(t *testing.T) {
+	const pw = "Pw-In-Host-93"
+	for _, host := range []string{"https://svc:" + pw + "@kf.example.com", "svc:" + pw + "@kf.example.com", "svc:" + pw + "@x@kf.example.com"} {
+		home := cleanEnv(t)
+		t.Setenv("KEYFACTOR_HOSTNAME", host)
+		t.Setenv("KEYFACTOR_USERNAME", "u")
+		t.Setenv("KEYFACTOR_PASSWORD", "p")
+		_, err := ConfigFromEnv()
+		if err == nil || strings.Contains(err.Error(), pw) || !strings.Contains(err.Error(), "KEYFACTOR_HOSTNAME") ||
+			!strings.Contains(err.Error(), "kf.example.com") {
+			t.Errorf("host %q: err = %v", host, err)
+		}
+		t.Setenv("KEYFACTOR_HOSTNAME", "")
+		writeConfigFile(t, home, `{"servers":{"default":{"host":"`+host+`","username":"u","password":"p"}}}`)
+		if _, err := ConfigFromEnv(); err == nil || strings.Contains(err.Error(), pw) || !strings.Contains(err.Error(), "host") {
+			t.Errorf("file host %q: err = %v", host, err)
+		}
+	}
+}

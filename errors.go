@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 )
@@ -59,6 +60,8 @@ type APIError struct {
 	// Body holds the first 64 KiB of the response body, with any credential
 	// of the request that the server echoed replaced by "[REDACTED]".
 	Body []byte
+
+	location string // a redirect's target, for the message
 }
 
 // Error returns one line naming the request, the status and Keyfactor's
@@ -74,6 +77,14 @@ func (e *APIError) Error() string {
 	}
 	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
 	switch {
+	case e.StatusCode >= 300 && e.StatusCode < 400:
+		b.WriteString(": redirect not followed (Keyfactor Command does not redirect its API; check BaseURL)")
+		if u, err := url.Parse(e.location); err == nil && e.location != "" {
+			b.WriteString(" to ")
+			b.WriteString(u.Redacted())
+		}
+	case e.StatusCode < 200:
+		b.WriteString(": not a final answer; the connection was closed")
 	case e.ErrorCode != "" && e.Message != "":
 		fmt.Fprintf(&b, ": %s: %s", e.ErrorCode, e.Message)
 	case e.Message != "":

@@ -160,3 +160,13 @@ func TestDryRunIsQuiet(t *testing.T) {
 		t.Errorf("dry runs sent %d requests", len(f.Requests()))
 	}
 }
+
+func TestHostWithCredentialsIsNotPrinted(t *testing.T) {
+	for _, output := range []string{"json", "text"} {
+		r := cli(t, []string{"KEYFACTOR_HOSTNAME=https://svc:Pw-Cli-77@kf.example.com", "KEYFACTOR_USERNAME=u", "KEYFACTOR_PASSWORD=p"},
+			"", "role", "get", "1", "--output", output)
+		if r.code != 2 || strings.Contains(r.stderr+r.stdout, "Pw-Cli-77") || !strings.Contains(r.stderr, "kf.example.com") {
+			t.Errorf("--output %s: %+v", output, r)
+		}
+	}
+}
