@@ -308,9 +308,8 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		_ = resp.Body.Close()
 		return r.attempt.settle(newAPIError(r.method, r.url, resp.StatusCode, nil), true)
 	}
-	// No body read outlives the context, whatever the server does.
-	stop := context.AfterFunc(ctx, func() { _ = resp.Body.Close() })
-	defer stop()
+	// Body reads end with the request's context (net/http aborts them)
+	// and with the attempt's Timeout.
 	defer drainClose(resp.Body)
 	return c.decode(ctx, r, resp, out)
 }
