@@ -131,3 +131,59 @@ func TestBulkOwner(t *testing.T) {
 		t.Errorf("bad flag: exit %d", code)
 	}
 }
+
+func TestRoleSync(t *testing.T) {
+	bin := build(t, "role-sync")
+	stdout, stderr, code := runBin(t, bin, nil, "-dir", "role-sync/roles")
+	if code != 0 || !strings.Contains(stdout, "3 roles: 3 created, 0 updated, 0 unchanged, 0 failed") ||
+		!strings.Contains(stdout, "3 roles: 0 created, 0 updated, 3 unchanged, 0 failed") {
+		t.Fatalf("embedded fake: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+
+	// Against a server reached through KEYFACTOR_*: the second run writes
+	// nothing; drift is planned (exit 8) and then repaired.
+	srv := keyfactortest.NewTLSServer()
+	defer srv.Close()
+	host, port, _ := strings.Cut(strings.TrimPrefix(srv.URL, "https://"), ":")
+	env := []string{"KEYFACTOR_HOSTNAME=" + host, "KEYFACTOR_PORT=" + strings.TrimSuffix(port, "/KeyfactorAPI"),
+		"KEYFACTOR_SKIP_VERIFY=true", "KEYFACTOR_USERNAME=admin", "KEYFACTOR_DOMAIN=KEYFACTOR",
+		"KEYFACTOR_PASSWORD=" + keyfactortest.AdminPassword}
+	if stdout, stderr, code := runBin(t, bin, env, "-dir", "role-sync/roles"); code != 0 || !strings.Contains(stdout, "3 created") {
+		t.Fatalf("first run: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	srv.ResetRequests()
+	if stdout, _, code := runBin(t, bin, env, "-dir", "role-sync/roles"); code != 0 || !strings.Contains(stdout, "3 unchanged") {
+		t.Fatalf("second run: exit %d\n%s", code, stdout)
+	}
+	for _, r := range srv.Requests() {
+		if r.Method != "GET" {
+			t.Errorf("the second run sent %s %s", r.Method, r.Path)
+		}
+	}
+	dir := t.TempDir()
+	for _, f := range []string{"auditors.json", "pki-operators.json"} {
+		b, err := os.ReadFile(filepath.Join("role-sync/roles", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = bytes.Replace(b, []byte(`"/reports/read/"`), []byte(`"/reports/modify/"`), 1)
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if stdout, _, code := runBin(t, bin, env, "-dir", dir, "-plan"); code != 8 || !strings.Contains(stdout, "PKI Auditors: update (Permissions)") {
+		t.Errorf("-plan after drift: exit %d\n%s", code, stdout)
+	}
+	if stdout, _, code := runBin(t, bin, env, "-dir", dir); code != 0 || !strings.Contains(stdout, "0 created, 1 updated, 2 unchanged") {
+		t.Errorf("repair: exit %d\n%s", code, stdout)
+	}
+
+	// A typo anywhere stops the run before any write.
+	if err := os.WriteFile(filepath.Join(dir, "zz-typo.json"), []byte(`{"Name":"X","Descripton":"d"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetRequests()
+	if _, stderr, code := runBin(t, bin, env, "-dir", dir); code != 2 || !strings.Contains(stderr, "unknown field") || len(srv.Requests()) != 0 {
+		t.Errorf("typo: exit %d, %d requests, stderr %s", code, len(srv.Requests()), stderr)
+	}
+}
