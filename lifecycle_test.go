@@ -404,3 +404,64 @@ func TestDryRunStopsBeforeTheRetryLayer(t *testing.T) {
 		}
 	}
 }
+
+// TestModifyWireFormat: GET, PUT of the whole role in request form (claims
+// with integer types, nothing response-only), GET to verify.
+func TestModifyWireFormat(t *testing.T) {
+	c, m := newTestClient(t)
+	stored := string(fixture(t, "role_v2_mixed_claims.json"))
+	changed := strings.Replace(stored, `"/portal/read/",`, `"/portal/read/", "/auditing/read/",`, 1)
+	m.RegisterResponder("GET", testBase+"/Security/Roles/17", sequence(
+		httpmock.NewStringResponder(200, stored), httpmock.NewStringResponder(200, changed)))
+	m.RegisterResponder("PUT", testBase+"/Security/Roles", httpmock.NewStringResponder(200, changed))
+	role, err := c.Roles.Modify(context.Background(), 17, func(r *Role) error {
+		r.Permissions = append(r.Permissions, "/auditing/read/")
+		r.ID = 99 // ignored: Modify writes the role it read
+		return nil
+	})
+	if err != nil || len(role.Permissions) != 5 {
+		t.Fatalf("Modify = %+v, %v", role, err)
+	}
+	reqs := m.requests()
+	if len(reqs) != 3 || reqs[0].Method != "GET" || reqs[1].Method != "PUT" || reqs[2].Method != "GET" {
+		t.Fatalf("requests = %v", reqs)
+	}
+	want := strings.Replace(strings.Replace(operatorsBody, "{", `{"Id": 17,`, 1),
+		`"/certificates/collections/private_key/read/6/"]`, `"/certificates/collections/private_key/read/6/", "/auditing/read/"]`, 1)
+	assertJSON(t, reqs[1].Body, want)
+
+	_, err = c.Roles.Modify(context.Background(), 0, nil)
+	assertValidation(t, err, "Roles.Modify", []string{"id", "change"}, "")
+}
+
+// TestApplyWireFormat: Apply reads by name (list, GET by id), then sends a
+// full PUT keeping the stored permission set when the desired role names
+// none; the immutable role gets no PUT.
+func TestApplyWireFormat(t *testing.T) {
+	c, m := newTestClient(t)
+	m.RegisterResponder("GET", testBase+"/Security/Roles", fixtureResponder(t, 200, "roles_list_v2.json"))
+	m.RegisterResponder("GET", testBase+"/Security/Roles/17", fixtureResponder(t, 200, "role_v2_mixed_claims.json"))
+	m.RegisterResponder("PUT", testBase+"/Security/Roles", fixtureResponder(t, 200, "role_v2_mixed_claims.json"))
+	desired := operatorsRequest()
+	desired.PermissionSetID = ""
+	desired.Description = "Operators, EU"
+	plan, _, err := c.Roles.Apply(context.Background(), desired)
+	if err != nil || plan.Action != ActionUpdate || len(plan.Changes) != 1 || plan.Changes[0].Field != "Description" {
+		t.Fatalf("Apply = %+v, %v", plan, err)
+	}
+	want := strings.Replace(strings.Replace(operatorsBody, "{", `{"Id": 17,`, 1), `"Operators of the issuing CAs"`, `"Operators, EU"`, 1)
+	assertJSON(t, m.last(t).Body, want)
+
+	m.RegisterResponder("GET", testBase+"/Security/Roles/1", httpmock.NewStringResponder(200,
+		`{"Id":1,"Name":"Administrator","Description":"Built-in","Immutable":true,"PermissionSetId":"`+psID+`","Permissions":["/"],"Claims":[]}`))
+	before := m.GetTotalCallCount()
+	_, _, err = c.Roles.Apply(context.Background(), CreateRoleRequest{Name: "Administrator", Description: "mine", Permissions: []string{"/"}})
+	if err == nil || !strings.Contains(err.Error(), "immutable") {
+		t.Fatalf("Apply(Administrator) = %v", err)
+	}
+	for _, r := range m.requests()[before:] {
+		if r.Method != "GET" {
+			t.Errorf("Apply on the immutable role sent %s", r.Method)
+		}
+	}
+}
