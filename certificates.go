@@ -1,14 +1,21 @@
 package keyfactor
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
+	"time"
 )
 
-// CertificatesService changes certificates. Reach it as Client.Certificates.
+// CertificatesService reads certificates and changes their owners. Reach it
+// as Client.Certificates.
 type CertificatesService struct{ c *Client }
 
 // UpdateOwnerRequest names the security role that becomes a certificate's
@@ -193,4 +200,285 @@ func (s *CertificatesService) UpdateOwners(ctx context.Context, ids []int, req U
 	}
 	wg.Wait()
 	return results[:launched], ctx.Err()
+}
+
+// Certificate is a certificate as GET /Certificates returns it (API v1),
+// with the fields users ask for most. Times are UTC when the server sends
+// no zone offset.
+type Certificate struct {
+	ID                       int       `json:"Id"`
+	Thumbprint               string    `json:"Thumbprint"`
+	SerialNumber             string    `json:"SerialNumber"`
+	IssuedDN                 string    `json:"IssuedDN"`
+	IssuedCN                 string    `json:"IssuedCN"`
+	IssuerDN                 string    `json:"IssuerDN"`
+	ImportDate               time.Time `json:"ImportDate"`
+	NotBefore                time.Time `json:"NotBefore"`
+	NotAfter                 time.Time `json:"NotAfter"`
+	TemplateID               *int      `json:"TemplateId"`
+	TemplateName             string    `json:"TemplateName"`
+	CertificateAuthorityID   *int      `json:"CertificateAuthorityId"`
+	CertificateAuthorityName string    `json:"CertificateAuthorityName"`
+	// CertState is Keyfactor's state number (1 active, 2 revoked, ...);
+	// CertStateString names it.
+	CertState        int    `json:"CertState"`
+	CertStateString  string `json:"CertStateString"`
+	KeyType          int    `json:"KeyType"`
+	KeyTypeString    string `json:"KeyTypeString"`
+	KeySizeInBits    int    `json:"KeySizeInBits"`
+	KeyAlgorithm     string `json:"KeyAlgorithm"`
+	SigningAlgorithm string `json:"SigningAlgorithm"`
+	// OwnerRoleID and OwnerRoleName name the owning security role; nil and
+	// "" when the certificate has no owner.
+	OwnerRoleID   *int   `json:"OwnerRoleId"`
+	OwnerRoleName string `json:"OwnerRoleName"`
+	RequesterName string `json:"RequesterName"`
+	// RevocationEffDate and RevocationReason are set for a revoked
+	// certificate.
+	RevocationEffDate *time.Time `json:"RevocationEffDate"`
+	RevocationReason  *int       `json:"RevocationReason"`
+	// HasPrivateKey is reported by Get; List reports it only with
+	// ListCertificatesOptions.IncludeHasPrivateKey (else it reads false).
+	HasPrivateKey bool `json:"HasPrivateKey"`
+	// ContentBytes is the certificate itself (DER), when the server sends it.
+	ContentBytes []byte `json:"ContentBytes,omitempty"`
+	// SubjectAltNames are the certificate's SAN entries.
+	SubjectAltNames []SubjectAltName `json:"SubjectAltNameElements"`
+	// Metadata holds the certificate's metadata fields, when asked for.
+	Metadata map[string]string `json:"Metadata"`
+}
+
+// SubjectAltName is one SAN entry of a certificate. Type is Keyfactor's
+// number for the kind of name (DNS name, IP address, ...).
+type SubjectAltName struct {
+	Type  int    `json:"Type"`
+	Value string `json:"Value"`
+}
+
+// certificateWire is a Certificate as the server spells it: times may come
+// without a zone offset, and metadata values may be any JSON scalar.
+type certificateWire struct {
+	ID                       int                   `json:"Id"`
+	Thumbprint               string                `json:"Thumbprint"`
+	SerialNumber             string                `json:"SerialNumber"`
+	IssuedDN                 string                `json:"IssuedDN"`
+	IssuedCN                 string                `json:"IssuedCN"`
+	IssuerDN                 string                `json:"IssuerDN"`
+	ImportDate               wireTime              `json:"ImportDate"`
+	NotBefore                wireTime              `json:"NotBefore"`
+	NotAfter                 wireTime              `json:"NotAfter"`
+	TemplateID               *int                  `json:"TemplateId"`
+	TemplateName             string                `json:"TemplateName"`
+	CertificateAuthorityID   *int                  `json:"CertificateAuthorityId"`
+	CertificateAuthorityName string                `json:"CertificateAuthorityName"`
+	CertState                int                   `json:"CertState"`
+	CertStateString          string                `json:"CertStateString"`
+	KeyType                  int                   `json:"KeyType"`
+	KeyTypeString            string                `json:"KeyTypeString"`
+	KeySizeInBits            int                   `json:"KeySizeInBits"`
+	KeyAlgorithm             string                `json:"KeyAlgorithm"`
+	SigningAlgorithm         string                `json:"SigningAlgorithm"`
+	OwnerRoleID              *int                  `json:"OwnerRoleId"`
+	OwnerRoleName            string                `json:"OwnerRoleName"`
+	RequesterName            string                `json:"RequesterName"`
+	RevocationEffDate        wireTime              `json:"RevocationEffDate"`
+	RevocationReason         *int                  `json:"RevocationReason"`
+	HasPrivateKey            bool                  `json:"HasPrivateKey"`
+	ContentBytes             []byte                `json:"ContentBytes"`
+	SubjectAltNameElements   []SubjectAltName      `json:"SubjectAltNameElements"`
+	Metadata                 map[string]flexString `json:"Metadata"`
+}
+
+func (w *certificateWire) certificate() Certificate {
+	c := Certificate{ID: w.ID, Thumbprint: w.Thumbprint, SerialNumber: w.SerialNumber, IssuedDN: w.IssuedDN,
+		IssuedCN: w.IssuedCN, IssuerDN: w.IssuerDN, ImportDate: w.ImportDate.t, NotBefore: w.NotBefore.t, NotAfter: w.NotAfter.t,
+		TemplateID: w.TemplateID, TemplateName: w.TemplateName, CertificateAuthorityID: w.CertificateAuthorityID,
+		CertificateAuthorityName: w.CertificateAuthorityName, CertState: w.CertState, CertStateString: w.CertStateString,
+		KeyType: w.KeyType, KeyTypeString: w.KeyTypeString, KeySizeInBits: w.KeySizeInBits, KeyAlgorithm: w.KeyAlgorithm,
+		SigningAlgorithm: w.SigningAlgorithm, OwnerRoleID: w.OwnerRoleID, OwnerRoleName: w.OwnerRoleName,
+		RequesterName: w.RequesterName, RevocationReason: w.RevocationReason, HasPrivateKey: w.HasPrivateKey,
+		ContentBytes: w.ContentBytes, SubjectAltNames: w.SubjectAltNameElements}
+	if !w.RevocationEffDate.t.IsZero() {
+		t := w.RevocationEffDate.t
+		c.RevocationEffDate = &t
+	}
+	if len(w.Metadata) > 0 {
+		c.Metadata = make(map[string]string, len(w.Metadata))
+		for k, v := range w.Metadata {
+			c.Metadata[k] = string(v)
+		}
+	}
+	return c
+}
+
+// wireTime decodes Keyfactor's timestamps leniently: RFC 3339 with or
+// without a zone offset (no offset means UTC), with or without fractional
+// seconds, a date alone, or null.
+type wireTime struct{ t time.Time }
+
+// timeLayouts are tried in order; time.Parse accepts any fraction of a
+// second after the seconds in each.
+var timeLayouts = [...]string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"}
+
+func (w *wireTime) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		w.t = time.Time{}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("keyfactor: a time must be a string: %w", err)
+	}
+	t, err := parseTime(s)
+	if err != nil {
+		return err
+	}
+	w.t = t
+	return nil
+}
+
+// parseTime parses one of timeLayouts; a time without an offset is UTC.
+func parseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range timeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("keyfactor: %q is not a time such as 2025-01-31T12:00:00Z", s)
+}
+
+// GetCertificateOptions selects what Get returns and which permissions
+// authorize it.
+type GetCertificateOptions struct {
+	// CollectionID, when set, authorizes the read through that collection's
+	// permissions instead of the global certificate permission.
+	CollectionID     int
+	IncludeMetadata  bool // fill Certificate.Metadata
+	IncludeLocations bool // ask the server for the certificate's locations too
+}
+
+// certificateQuery is the query of GET /Certificates/{id}, in Keyfactor's
+// own spelling for each parameter.
+type certificateQuery struct {
+	IncludeLocations bool `url:"includeLocations,omitempty"`
+	IncludeMetadata  bool `url:"includeMetadata,omitempty"`
+	CollectionID     int  `url:"collectionId,omitempty"`
+}
+
+// Get returns a certificate (GET /Certificates/{id}, API v1) with its
+// current owner. An unknown id gives an error matching ErrNotFound.
+func (s *CertificatesService) Get(ctx context.Context, id int, opts GetCertificateOptions) (*Certificate, error) {
+	v := newValidator("Certificates.Get")
+	v.positive("id", id)
+	v.notNegative("CollectionID", opts.CollectionID)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	q := certificateQuery{IncludeLocations: opts.IncludeLocations, IncludeMetadata: opts.IncludeMetadata, CollectionID: opts.CollectionID}
+	var w certificateWire
+	if err := s.c.do(ctx, call{method: http.MethodGet, path: "Certificates/" + strconv.Itoa(id), version: v1, query: q}, &w); err != nil {
+		return nil, err
+	}
+	c := w.certificate()
+	return &c, nil
+}
+
+// ListCertificatesOptions selects and orders the certificates List returns.
+type ListCertificatesOptions struct {
+	// Query is a Keyfactor QueryString, such as `IssuedCN -contains "web"`;
+	// "" lists every certificate.
+	Query string
+	// CollectionID, when set, lists that collection's certificates, with
+	// its permissions.
+	CollectionID int
+	// IncludeRevoked and IncludeExpired add revoked and expired
+	// certificates, which the server leaves out by default.
+	IncludeRevoked, IncludeExpired bool
+	// IncludeHasPrivateKey makes the server fill Certificate.HasPrivateKey
+	// (it costs the server a lookup per certificate).
+	IncludeHasPrivateKey bool
+	// PageSize is the ReturnLimit of each request: 0 means DefaultPageSize;
+	// at most MaxPageSize.
+	PageSize int
+	// SortField orders the certificates; "" is the server's default.
+	SortField string
+	// Descending reverses the order.
+	Descending bool
+}
+
+// certificateListQuery is the query of GET /Certificates. Keyfactor spells
+// its parameters differently (IncludeRevoked, collectionId): each is sent
+// as Keyfactor's own SDK sends it.
+type certificateListQuery struct {
+	pageQuery
+	IncludeRevoked       bool `url:"IncludeRevoked,omitempty"`
+	IncludeExpired       bool `url:"IncludeExpired,omitempty"`
+	CollectionID         int  `url:"collectionId,omitempty"`
+	IncludeHasPrivateKey bool `url:"includeHasPrivateKey,omitempty"`
+}
+
+// List returns every certificate matching opts (GET /Certificates, API
+// v1), reading page after page as the loop consumes them, as Roles.List
+// does. An error is yielded once and ends the sequence.
+func (s *CertificatesService) List(ctx context.Context, opts ListCertificatesOptions) iter.Seq2[Certificate, error] {
+	v := newValidator("Certificates.List")
+	checkPageSize(v, opts.PageSize)
+	v.notNegative("CollectionID", opts.CollectionID)
+	if err := v.err(); err != nil {
+		return failed[Certificate](err)
+	}
+	q := &certificateListQuery{pageQuery: newPageQuery(opts.Query, opts.PageSize, opts.SortField, opts.Descending),
+		IncludeRevoked: opts.IncludeRevoked, IncludeExpired: opts.IncludeExpired, CollectionID: opts.CollectionID,
+		IncludeHasPrivateKey: opts.IncludeHasPrivateKey}
+	cl := call{method: http.MethodGet, path: "Certificates", version: v1, query: q}
+	return paginate(ctx, s.c, cl, &q.pageQuery, (*certificateWire).certificate)
+}
+
+// OwnerPlan is what an owner change by query would do: the matching
+// certificates, split into those whose owner changes and those that
+// already have the requested owner.
+type OwnerPlan struct {
+	Change       []int // ids whose owner differs, in list order
+	AlreadyOwned []int // ids that already have the requested owner
+}
+
+// PlanOwners lists every certificate matching opts — all pages, before
+// anything changes, so that updating owners cannot shift the pages being
+// read — and splits them by whether they already have the owner req names
+// (by id, or by name compared case-insensitively as the server does). It
+// only reads. Pass plan.Change to UpdateOwners to act on it; a certificate
+// already owned is never written again, so running the pair again after an
+// interruption changes nothing twice.
+func (s *CertificatesService) PlanOwners(ctx context.Context, opts ListCertificatesOptions, req UpdateOwnerRequest) (*OwnerPlan, error) {
+	v := newValidator("Certificates.PlanOwners")
+	req.check(v)
+	checkPageSize(v, opts.PageSize)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	p := &OwnerPlan{}
+	for c, err := range s.List(ctx, opts) {
+		if err != nil {
+			return nil, err
+		}
+		if ownedBy(&c, req) {
+			p.AlreadyOwned = append(p.AlreadyOwned, c.ID)
+		} else {
+			p.Change = append(p.Change, c.ID)
+		}
+	}
+	return p, nil
+}
+
+// ownedBy reports whether c already has the owner req names.
+func ownedBy(c *Certificate, req UpdateOwnerRequest) bool {
+	if req.NewRoleID != nil {
+		return c.OwnerRoleID != nil && *c.OwnerRoleID == *req.NewRoleID
+	}
+	return req.NewRoleName != nil && c.OwnerRoleName != "" && strings.EqualFold(c.OwnerRoleName, *req.NewRoleName)
 }

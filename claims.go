@@ -189,7 +189,8 @@ func claimsFromWire(ws []claimWire) []Claim {
 	return out
 }
 
-// flexString decodes a JSON string or number as text.
+// flexString decodes any JSON scalar as text: a string as itself, a number
+// or a boolean as written (a provider id, a metadata value).
 type flexString string
 
 func (f *flexString) UnmarshalJSON(b []byte) error {
@@ -200,15 +201,13 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	case b[0] == '"':
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
-			return fmt.Errorf("keyfactor: provider id: %w", err)
+			return fmt.Errorf("keyfactor: %w", err)
 		}
 		*f = flexString(s)
+	case b[0] == '{' || b[0] == '[':
+		return fmt.Errorf("keyfactor: want a string, number or boolean, got %s", excerpt(b, 40))
 	default:
-		var n json.Number
-		if err := json.Unmarshal(b, &n); err != nil {
-			return fmt.Errorf("keyfactor: provider id must be a string or a number: %w", err)
-		}
-		*f = flexString(n)
+		*f = flexString(b) // encoding/json has already checked it is valid
 	}
 	return nil
 }

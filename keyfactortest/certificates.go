@@ -2,14 +2,19 @@ package keyfactortest
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Certificate is a certificate the server knows, with the collections and
-// the certificate store container it belongs to.
+// the certificate store container it belongs to. Fields left zero get
+// values derived from ID (a thumbprint, "cert-ID.example.com", validity
+// from 2025-01-01 for two years), so tests seed only what they care about.
 type Certificate struct {
 	ID            int
 	CollectionIDs []int
@@ -19,6 +24,15 @@ type Certificate struct {
 	// OwnerRequired mirrors an enrollment pattern or system policy that
 	// makes the Certificate Owner Role required: clearing is refused.
 	OwnerRequired bool
+
+	Thumbprint, SerialNumber, IssuedCN, IssuedDN, IssuerDN string
+	TemplateName                                           string
+	NotBefore, NotAfter                                    time.Time
+	// Revoked certificates (CertState 2) and expired ones are left out of
+	// lists unless IncludeRevoked / IncludeExpired ask for them.
+	Revoked       bool
+	HasPrivateKey bool
+	Metadata      map[string]string
 }
 
 // AddCertificate adds or replaces a certificate.
@@ -26,6 +40,31 @@ func (s *Server) AddCertificate(c Certificate) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c.CollectionIDs = slices.Clone(c.CollectionIDs)
+	c.Metadata = maps.Clone(c.Metadata)
+	if c.Thumbprint == "" {
+		c.Thumbprint = fmt.Sprintf("%040X", c.ID*2654435761)
+	}
+	if c.SerialNumber == "" {
+		c.SerialNumber = fmt.Sprintf("%016X", c.ID)
+	}
+	if c.IssuedCN == "" {
+		c.IssuedCN = fmt.Sprintf("cert-%d.example.com", c.ID)
+	}
+	if c.IssuedDN == "" {
+		c.IssuedDN = "CN=" + c.IssuedCN
+	}
+	if c.IssuerDN == "" {
+		c.IssuerDN = "CN=Example Issuing CA 1, O=Example"
+	}
+	if c.TemplateName == "" {
+		c.TemplateName = "WebServer"
+	}
+	if c.NotBefore.IsZero() {
+		c.NotBefore = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	if c.NotAfter.IsZero() {
+		c.NotAfter = c.NotBefore.AddDate(2, 0, 0)
+	}
 	s.certs[c.ID] = &c
 }
 
@@ -154,4 +193,202 @@ func (s *Server) roleByName(name string) *storedRole {
 		}
 	}
 	return nil
+}
+
+// certificateOut is a certificate as GET /Certificates and
+// GET /Certificates/{id} return it: Keyfactor's retrieval model, with the
+// owner fields null when there is no owner. NotBefore and NotAfter carry no
+// zone offset and ImportDate does, as different Command versions send them.
+type certificateOut struct {
+	ID                       int               `json:"Id"`
+	Thumbprint               string            `json:"Thumbprint"`
+	SerialNumber             string            `json:"SerialNumber"`
+	IssuedDN                 string            `json:"IssuedDN"`
+	IssuedCN                 string            `json:"IssuedCN"`
+	ImportDate               string            `json:"ImportDate"`
+	NotBefore                string            `json:"NotBefore"`
+	NotAfter                 string            `json:"NotAfter"`
+	IssuerDN                 string            `json:"IssuerDN"`
+	TemplateID               int               `json:"TemplateId"`
+	TemplateName             string            `json:"TemplateName"`
+	CertificateAuthorityID   int               `json:"CertificateAuthorityId"`
+	CertificateAuthorityName string            `json:"CertificateAuthorityName"`
+	CertState                int               `json:"CertState"`
+	CertStateString          string            `json:"CertStateString"`
+	KeyType                  int               `json:"KeyType"`
+	KeyTypeString            string            `json:"KeyTypeString"`
+	KeySizeInBits            int               `json:"KeySizeInBits"`
+	SigningAlgorithm         string            `json:"SigningAlgorithm"`
+	OwnerRoleID              *int              `json:"OwnerRoleId"`
+	OwnerRoleName            *string           `json:"OwnerRoleName"`
+	RevocationEffDate        *string           `json:"RevocationEffDate"`
+	RevocationReason         *int              `json:"RevocationReason"`
+	HasPrivateKey            bool              `json:"HasPrivateKey"`
+	SubjectAltNameElements   []sanOut          `json:"SubjectAltNameElements"`
+	Metadata                 map[string]string `json:"Metadata"`
+	Locations                []any             `json:"Locations"`
+	LocationsCount           []any             `json:"LocationsCount"`
+}
+
+type sanOut struct {
+	ID        int    `json:"Id"`
+	Value     string `json:"Value"`
+	Type      int    `json:"Type"`
+	ValueHash string `json:"ValueHash"`
+}
+
+// out renders a certificate; hasKey says whether HasPrivateKey is reported
+// (lists report it only when asked). It runs under s.mu.
+func (s *Server) certOut(c *Certificate, metadata, hasKey bool) certificateOut {
+	out := certificateOut{ID: c.ID, Thumbprint: c.Thumbprint, SerialNumber: c.SerialNumber, IssuedDN: c.IssuedDN,
+		IssuedCN: c.IssuedCN, ImportDate: c.NotBefore.Format(time.RFC3339),
+		NotBefore: c.NotBefore.UTC().Format("2006-01-02T15:04:05"), NotAfter: c.NotAfter.UTC().Format("2006-01-02T15:04:05"),
+		IssuerDN: c.IssuerDN, TemplateID: 3, TemplateName: c.TemplateName, CertificateAuthorityID: 1,
+		CertificateAuthorityName: "Example Issuing CA 1", CertState: 1, CertStateString: "Active", KeyType: 1,
+		KeyTypeString: "RSA", KeySizeInBits: 2048, SigningAlgorithm: "SHA256-RSA", HasPrivateKey: hasKey && c.HasPrivateKey,
+		SubjectAltNameElements: []sanOut{{ID: c.ID, Value: c.IssuedCN, Type: 2, ValueHash: fmt.Sprintf("%08x", c.ID)}},
+		Metadata:               map[string]string{}, Locations: []any{}, LocationsCount: []any{}}
+	if c.Revoked {
+		out.CertState, out.CertStateString = 2, "Revoked"
+		at, reason := c.NotBefore.AddDate(0, 1, 0).Format("2006-01-02T15:04:05"), 1
+		out.RevocationEffDate, out.RevocationReason = &at, &reason
+	}
+	if r := s.roles[c.OwnerRoleID]; r != nil {
+		id, name := r.ID, r.Name
+		out.OwnerRoleID, out.OwnerRoleName = &id, &name
+	}
+	if metadata && c.Metadata != nil {
+		out.Metadata = maps.Clone(c.Metadata)
+	}
+	return out
+}
+
+// readCert authorizes reading certificates, globally or through
+// collection (0: none). It runs under s.mu.
+func (c *reqCtx) readCert(collection int) bool {
+	return c.require(perm{path: "/certificates/collections/read/", scope: collection}, "read certificates")
+}
+
+// getCertificate serves GET /Certificates/{id}.
+func (s *Server) getCertificate(c *reqCtx, idText string) {
+	q, problem := strictQuery(c.r, "includeLocations", "includeMetadata", "includeHasPrivateKey", "collectionId")
+	if problem != "" {
+		writeError(c.w, http.StatusBadRequest, codeBadQuery, problem)
+		return
+	}
+	id, err := strconv.Atoi(idText)
+	collection, okCol := queryInt(q("collectionId"))
+	metadata, okMeta := queryBool(q("includeMetadata"))
+	if _, okLoc := queryBool(q("includeLocations")); err != nil || id <= 0 || !okCol || !okMeta || !okLoc {
+		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The certificate id and query parameters must be valid.")
+		return
+	}
+	if !c.readCert(collection) {
+		return
+	}
+	cert := s.certs[id]
+	if cert == nil || collection > 0 && !slices.Contains(cert.CollectionIDs, collection) {
+		writeError(c.w, http.StatusNotFound, codeNotFound, fmt.Sprintf("Unable to locate Certificate with Id %d", id))
+		return
+	}
+	writeJSON(c.w, http.StatusOK, s.certOut(cert, metadata, true))
+}
+
+// certQueryFields are the certificate fields the fake's QueryString knows.
+var certQueryFields = []string{"Thumbprint", "SerialNumber", "IssuedCN", "IssuedDN", "IssuerDN", "TemplateName"}
+
+// listCertificates serves GET /Certificates: QueryString on a few string
+// fields, collection scoping, revoked and expired filtering, paging and
+// sorting (Id, IssuedCN, NotAfter).
+func (s *Server) listCertificates(c *reqCtx) {
+	q, problem := strictQuery(c.r, "QueryString", "PageReturned", "ReturnLimit", "SortField", "SortAscending",
+		"IncludeRevoked", "IncludeExpired", "collectionId", "includeLocations", "includeMetadata", "includeHasPrivateKey")
+	if problem != "" {
+		writeError(c.w, http.StatusBadRequest, codeBadQuery, problem)
+		return
+	}
+	p, problem := parsePaging(q, "Id", "IssuedCN", "NotAfter")
+	if problem != "" {
+		writeError(c.w, http.StatusBadRequest, codeBadQuery, problem)
+		return
+	}
+	clauses, err := parseQuery(q("QueryString"), certQueryFields...)
+	collection, okCol := queryInt(q("collectionId"))
+	revoked, ok1 := queryBool(q("IncludeRevoked"))
+	expired, ok2 := queryBool(q("IncludeExpired"))
+	metadata, ok3 := queryBool(q("includeMetadata"))
+	hasKey, ok4 := queryBool(q("includeHasPrivateKey"))
+	if err != nil || !okCol || !ok1 || !ok2 || !ok3 || !ok4 {
+		msg := "Invalid query parameters."
+		if err != nil {
+			msg = "Invalid query: " + err.Error() + "."
+		}
+		writeError(c.w, http.StatusBadRequest, codeBadQuery, msg)
+		return
+	}
+	if !c.readCert(collection) {
+		return
+	}
+	now := time.Now()
+	var found []*Certificate
+	for _, cert := range s.certs {
+		switch {
+		case collection > 0 && !slices.Contains(cert.CollectionIDs, collection),
+			cert.Revoked && !revoked,
+			cert.NotAfter.Before(now) && !expired:
+			continue
+		}
+		if matches(clauses, func(f string) string { return certField(cert, f) }) {
+			found = append(found, cert)
+		}
+	}
+	sort.Slice(found, func(i, j int) bool {
+		a, b := found[i], found[j]
+		if p.descending {
+			a, b = b, a
+		}
+		switch p.sortField {
+		case "IssuedCN":
+			if a.IssuedCN != b.IssuedCN {
+				return a.IssuedCN < b.IssuedCN
+			}
+		case "NotAfter":
+			if !a.NotAfter.Equal(b.NotAfter) {
+				return a.NotAfter.Before(b.NotAfter)
+			}
+		}
+		return a.ID < b.ID
+	})
+	start, end := p.window(len(found))
+	out := make([]certificateOut, 0, end-start)
+	for _, cert := range found[start:end] {
+		out = append(out, s.certOut(cert, metadata, hasKey))
+	}
+	writeJSON(c.w, http.StatusOK, out)
+}
+
+func certField(c *Certificate, field string) string {
+	switch field {
+	case "Thumbprint":
+		return c.Thumbprint
+	case "SerialNumber":
+		return c.SerialNumber
+	case "IssuedCN":
+		return c.IssuedCN
+	case "IssuedDN":
+		return c.IssuedDN
+	case "IssuerDN":
+		return c.IssuerDN
+	}
+	return c.TemplateName
+}
+
+func queryBool(v string) (bool, bool) {
+	switch strings.ToLower(v) {
+	case "", "false", "0":
+		return false, true
+	case "true", "1":
+		return true, true
+	}
+	return false, false
 }

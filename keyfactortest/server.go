@@ -34,6 +34,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Credentials seeded into every server. The administrator holds "/" (full
@@ -64,6 +65,7 @@ type Server struct {
 
 	srv     *httptest.Server
 	apiPath string
+	latency time.Duration
 
 	mu             sync.Mutex
 	users          map[string]*account // by lower-case DOMAIN\name
@@ -95,6 +97,12 @@ type oauthClient struct {
 
 // Option configures a Server.
 type Option func(*Server)
+
+// WithLatency makes the server wait d before serving each API request, as
+// a remote server would, for load tests and benchmarks.
+func WithLatency(d time.Duration) Option {
+	return func(s *Server) { s.latency = d }
+}
 
 // WithAPIPath serves the API under path instead of DefaultAPIPath
 // ("/Keyfactor/API", say, as some installs do).
@@ -263,6 +271,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, body []byte) {
+	if s.latency > 0 {
+		select {
+		case <-time.After(s.latency):
+		case <-r.Context().Done():
+			return
+		}
+	}
 	if r.URL.Path == "/oauth2/token" {
 		s.serveToken(w, r)
 		return
@@ -312,6 +327,18 @@ type reqCtx struct {
 func (s *Server) route(c *reqCtx, seg []string) {
 	m := c.r.Method
 	switch {
+	case len(seg) == 1 && strings.EqualFold(seg[0], "Certificates"):
+		if m != http.MethodGet {
+			methodNotAllowed(c.w, http.MethodGet)
+			return
+		}
+		s.listCertificates(c)
+	case len(seg) == 2 && strings.EqualFold(seg[0], "Certificates"):
+		if m != http.MethodGet {
+			methodNotAllowed(c.w, http.MethodGet)
+			return
+		}
+		s.getCertificate(c, seg[1])
 	case len(seg) == 3 && strings.EqualFold(seg[0], "Certificates") && strings.EqualFold(seg[2], "Owner"):
 		if m != http.MethodPut {
 			methodNotAllowed(c.w, http.MethodPut)

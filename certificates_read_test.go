@@ -1,0 +1,151 @@
+package keyfactor
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestCertificateGetWireFormat(t *testing.T) {
+	c, m := newTestClient(t)
+	m.RegisterResponder("GET", testBase+"/Certificates/1042", fixtureResponder(t, 200, "certificate_v1.json"))
+	cert, err := c.Certificates.Get(context.Background(), 1042, GetCertificateOptions{CollectionID: 5, IncludeMetadata: true,
+		IncludeLocations: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := m.last(t)
+	u, _ := url.Parse(r.URL)
+	want := url.Values{"collectionId": {"5"}, "includeMetadata": {"true"}, "includeLocations": {"true"}}
+	if u.Path != "/KeyfactorAPI/Certificates/1042" || !reflect.DeepEqual(u.Query(), want) || r.Header.Get("x-keyfactor-api-version") != "1.0" {
+		t.Errorf("sent %s (version %s)", r.URL, r.Header.Get("x-keyfactor-api-version"))
+	}
+	utc := func(s string) time.Time { t, _ := time.Parse(time.RFC3339Nano, s); return t }
+	wantCert := &Certificate{ID: 1042, Thumbprint: "3F6A1D4C5B2E8A7F9D0C1B2A3E4F5D6C7B8A9F0E",
+		SerialNumber: "5A0000002E8B6F1C9D3E4A71B2000000002E", IssuedDN: "CN=web01.keyexample.com, OU=Web, O=Key Example, C=US",
+		IssuedCN: "web01.keyexample.com", IssuerDN: "CN=Key Example Issuing CA 1, DC=keyexample, DC=com",
+		ImportDate: utc("2025-03-04T09:15:27.83+00:00"), NotBefore: utc("2025-03-04T09:05:27Z"), NotAfter: utc("2027-03-04T09:05:27Z"),
+		TemplateID: Ptr(12), TemplateName: "WebServer", CertificateAuthorityID: Ptr(1), CertificateAuthorityName: "keyexample-CA1",
+		CertState: 1, CertStateString: "Active", KeyType: 1, KeyTypeString: "RSA", KeySizeInBits: 2048, KeyAlgorithm: "RSA",
+		SigningAlgorithm: "SHA256-RSA", OwnerRoleID: Ptr(17), OwnerRoleName: "PKI Operators", RequesterName: `KEYEXAMPLE\svc-enroll`,
+		HasPrivateKey: true, ContentBytes: []byte{0x30, 0x82, 0x01, 0x01},
+		SubjectAltNames: []SubjectAltName{{Type: 2, Value: "web01.keyexample.com"}},
+		Metadata:        map[string]string{"Owner Email": "web-team@keyexample.com", "CostCenter": "4200", "Pci": "true"}}
+	if !reflect.DeepEqual(cert, wantCert) {
+		t.Errorf("decoded\n%+v\nwant\n%+v", cert, wantCert)
+	}
+	if !cert.NotBefore.Equal(time.Date(2025, 3, 4, 9, 5, 27, 0, time.UTC)) {
+		t.Errorf("a time without offset is not UTC: %v", cert.NotBefore)
+	}
+	// No options: no query at all.
+	if _, err := c.Certificates.Get(context.Background(), 1042, GetCertificateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.last(t).URL; got != testBase+"/Certificates/1042" {
+		t.Errorf("sent %s", got)
+	}
+	_, err = c.Certificates.Get(context.Background(), 0, GetCertificateOptions{CollectionID: -1})
+	assertValidation(t, err, "Certificates.Get", []string{"id", "CollectionID"}, "")
+}
+
+func TestCertificateListWireFormat(t *testing.T) {
+	c, m := newTestClient(t)
+	m.RegisterResponder("GET", testBase+"/Certificates", fixtureResponder(t, 200, "certificates_list_v1.json"))
+	var got []Certificate
+	for cert, err := range c.Certificates.List(context.Background(), ListCertificatesOptions{Query: `IssuedCN -contains "web"`,
+		CollectionID: 5, IncludeRevoked: true, IncludeExpired: true, IncludeHasPrivateKey: true, PageSize: 3,
+		SortField: "NotAfter", Descending: true}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A full page of 3 means another page; the fixture would answer
+		// the same page again, so stop after the first.
+		if got = append(got, cert); len(got) == 3 {
+			break
+		}
+	}
+	reqs := m.requests()
+	u, _ := url.Parse(reqs[0].URL)
+	want := url.Values{"QueryString": {`IssuedCN -contains "web"`}, "PageReturned": {"1"}, "ReturnLimit": {"3"},
+		"SortField": {"NotAfter"}, "SortAscending": {"1"}, "IncludeRevoked": {"true"}, "IncludeExpired": {"true"},
+		"collectionId": {"5"}, "includeHasPrivateKey": {"true"}}
+	if !reflect.DeepEqual(u.Query(), want) || reqs[0].Header.Get("x-keyfactor-api-version") != "1.0" {
+		t.Errorf("sent %s", reqs[0].URL)
+	}
+	if len(reqs) != 1 || len(got) != 3 || got[1].OwnerRoleID != nil || got[1].OwnerRoleName != "" ||
+		!got[1].NotAfter.Equal(time.Date(2027, 3, 4, 9, 5, 27, 0, time.UTC)) || got[1].NotBefore.Nanosecond() != 123456700 {
+		t.Errorf("decoded %+v", got[:min(len(got), 3)])
+	}
+}
+
+func TestParseTimeIsLenient(t *testing.T) {
+	want := time.Date(2025, 3, 4, 9, 5, 27, 0, time.UTC)
+	for _, s := range []string{"2025-03-04T09:05:27", "2025-03-04T09:05:27Z", "2025-03-04T11:05:27+02:00",
+		"2025-03-04T09:05:27.000", "2025-03-04 09:05:27", " 2025-03-04T09:05:27 "} {
+		got, err := parseTime(s)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("parseTime(%q) = %v, %v", s, got, err)
+		}
+	}
+	if got, err := parseTime("2025-03-04"); err != nil || !got.Equal(time.Date(2025, 3, 4, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("date alone: %v, %v", got, err)
+	}
+	for _, bad := range []string{"yesterday", "04/03/2025", "2025-13-01T00:00:00"} {
+		if _, err := parseTime(bad); err == nil {
+			t.Errorf("parseTime(%q) succeeded", bad)
+		}
+	}
+	var w wireTime
+	if err := json.Unmarshal([]byte("null"), &w); err != nil || !w.t.IsZero() {
+		t.Errorf("null: %v, %v", w.t, err)
+	}
+	if err := json.Unmarshal([]byte("20250304"), &w); err == nil {
+		t.Error("a number decoded as a time")
+	}
+}
+
+// FuzzParseTime: the time parser never panics, and what it accepts in the
+// offset-less layout means UTC.
+func FuzzParseTime(f *testing.F) {
+	for _, s := range []string{"2025-03-04T09:05:27", "2025-03-04T09:05:27.1234567Z", "2025-03-04T11:05:27+02:00", "2025-03-04", "", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseTime(s)
+		if err != nil {
+			return
+		}
+		if tt, err2 := time.Parse("2006-01-02T15:04:05", s); err2 == nil && !got.Equal(tt.UTC()) {
+			t.Fatalf("parseTime(%q) = %v, want UTC %v", s, got, tt)
+		}
+	})
+}
+
+func TestPlanOwners(t *testing.T) {
+	c, m := newTestClient(t)
+	m.RegisterResponder("GET", testBase+"/Certificates", fixtureResponder(t, 200, "certificates_list_v1.json"))
+	byName, err := c.Certificates.PlanOwners(context.Background(), ListCertificatesOptions{Query: `IssuedCN -contains "web"`},
+		UpdateOwnerRequest{NewRoleName: Ptr("PKI Operators")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1044's owner is named "pki operators": the server compares names
+	// case-insensitively, so it already has the owner.
+	if !reflect.DeepEqual(byName, &OwnerPlan{Change: []int{1043}, AlreadyOwned: []int{1042, 1044}}) {
+		t.Errorf("by name: %+v", byName)
+	}
+	byID, err := c.Certificates.PlanOwners(context.Background(), ListCertificatesOptions{}, UpdateOwnerRequest{NewRoleID: Ptr(18)})
+	if err != nil || !reflect.DeepEqual(byID, &OwnerPlan{Change: []int{1042, 1043}, AlreadyOwned: []int{1044}}) {
+		t.Errorf("by id: %+v, %v", byID, err)
+	}
+	for _, r := range m.requests() {
+		if r.Method != "GET" {
+			t.Errorf("PlanOwners sent %s", r.Method)
+		}
+	}
+	_, err = c.Certificates.PlanOwners(context.Background(), ListCertificatesOptions{PageSize: 5000}, UpdateOwnerRequest{})
+	assertValidation(t, err, "Certificates.PlanOwners", []string{"NewRoleID", "PageSize"}, "")
+}
