@@ -14,9 +14,14 @@
 // The package imports only the standard library and does not import the
 // SDK: it is a second, independent reading of the wire format.
 //
+// It serves roles (create, copy, get, list with summary items, full-replace
+// PUT, DELETE, the immutable built-in Administrator), certificates (get,
+// list) and certificate owners, with Keyfactor's paging (PageReturned,
+// ReturnLimit; no total), a QueryString subset and collection scoping.
+//
 // What it does not model: translation between v1 and v2 permission grammars
 // (a role keeps the permissions of the version that wrote it), permission
-// sets' contents, and any endpoint beyond certificate owners and roles. The
+// sets' contents, certificate locations, and any other endpoint. The
 // ErrorCode values it sends are shaped like Keyfactor's but illustrative.
 package keyfactortest
 

@@ -21,7 +21,12 @@ const usage = `usage: keyfactor <command> [arguments] [flags]
 
 commands:
   owner set CERT_ID (--role-id N | --role-name NAME) [--collection-id N | --container-id N]
+  owner set --query Q (--role-id N | --role-name NAME) [--plan] [--state FILE] [--concurrency N]
+                                     every matching certificate; skips those already owned;
+                                     --state resumes after an interruption
   owner clear CERT_ID [--collection-id N | --container-id N]
+  cert get CERT_ID [--collection-id N] [--metadata]
+  cert list [--query Q] [--collection-id N] [--include-revoked] [--include-expired] [--page-size N]
   role create --file FILE            create a role (API v2) from JSON; "-" reads stdin
   role get ID
   role list [--query Q] [--page-size N] [--sort FIELD] [--descending]
@@ -44,7 +49,7 @@ flags for every command:
 
 The server and credentials come from KEYFACTOR_* variables or the config file.
 Exit codes: 0 ok, 2 invalid input or usage, 3 unauthorized/forbidden, 4 not found,
-5 conflict or other 4xx, 6 server or network failure, 8 role apply --plan found changes,
+5 conflict or other 4xx, 6 server or network failure, 8 --plan found changes (role apply, owner set --query),
 130 interrupted.
 `
 

@@ -17,6 +17,8 @@ type command func(a *app, fs *flag.FlagSet) func(ctx context.Context, args []str
 var commands = map[string]command{
 	"owner set":      ownerSet,
 	"owner clear":    ownerClear,
+	"cert get":       certGet,
+	"cert list":      certList,
 	"role create":    roleCreate,
 	"role get":       roleGet,
 	"role list":      roleList,
@@ -56,11 +58,11 @@ func ownerSet(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
 	collection, container := scopeFlags(fs)
 	roleID := fs.Int("role-id", 0, "id of the new owner role")
 	roleName := fs.String("role-name", "", "name of the new owner role")
+	query := fs.String("query", "", "change every certificate this Keyfactor query matches, instead of CERT_ID")
+	plan := fs.Bool("plan", false, "with --query: list what would change and send no write")
+	state := fs.String("state", "", "with --query: file recording finished ids, to resume after an interruption")
+	concurrency := fs.Int("concurrency", keyfactor.DefaultBulkConcurrency, "with --query: requests in flight at once")
 	return func(ctx context.Context, args []string) error {
-		id, err := certArg(args, *collection, *container)
-		if err != nil {
-			return err
-		}
 		req := keyfactor.UpdateOwnerRequest{CollectionID: *collection, ContainerID: *container}
 		// Pass what was given, even both or a 0, so the SDK's validation
 		// names the problem.
@@ -72,6 +74,26 @@ func ownerSet(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
 				req.NewRoleName = roleName
 			}
 		})
+		if *query != "" {
+			switch {
+			case len(args) != 0:
+				return usagef("owner set --query takes no CERT_ID")
+			case *collection != 0 && *container != 0:
+				return usagef("use either --collection-id or --container-id, not both")
+			case *concurrency < 1:
+				return usagef("--concurrency must be at least 1")
+			}
+			a.followUps = "the owners are then changed from the list's answers"
+			opts := keyfactor.ListCertificatesOptions{Query: *query, CollectionID: *collection}
+			return a.ownerByQuery(ctx, opts, req, *plan, *state, *concurrency)
+		}
+		if *plan || *state != "" {
+			return usagef("--plan and --state go with --query")
+		}
+		id, err := certArg(args, *collection, *container)
+		if err != nil {
+			return err
+		}
 		c, err := a.client()
 		if err != nil {
 			return err

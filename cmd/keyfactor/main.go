@@ -3,6 +3,9 @@
 // retries and typed errors.
 //
 //	keyfactor owner set CERT_ID (--role-id N | --role-name NAME) [--collection-id N | --container-id N]
+//	keyfactor owner set --query Q (--role-id N | --role-name NAME) [--plan] [--state FILE] [--concurrency N]
+//	keyfactor cert get CERT_ID [--collection-id N] [--metadata]
+//	keyfactor cert list [--query Q] [--collection-id N] [--include-revoked] [--include-expired]
 //	keyfactor owner clear CERT_ID [--collection-id N | --container-id N]
 //	keyfactor role create --file role.json
 //	keyfactor role get ID
@@ -24,7 +27,9 @@
 // JSON object with --output json). Exit codes: 0 ok; 2 invalid input or
 // usage, nothing sent; 3 authentication or authorization (401/403); 4 not
 // found; 5 conflict or other 4xx; 6 server or network failure after
-// retries; 8 role apply --plan found changes; 130 interrupted.
+// retries; 8 --plan found changes (role apply, owner set --query); 130
+// interrupted. When owner set --query changes many certificates and some
+// fail, the exit code is the first failure's.
 package main
 
 import (

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/keyfactor-sdk/keyfactor-go"
+	"github.com/keyfactor-sdk/keyfactor-go/keyfactortest"
+)
+
+func TestCertCommands(t *testing.T) {
+	f := newFake(t)
+	ops := f.AddRole(keyfactortest.Role{Name: "PKI Operators", Description: "d"})
+	future := time.Now().AddDate(1, 0, 0)
+	f.AddCertificate(keyfactortest.Certificate{ID: 1, IssuedCN: "web01.example.com", OwnerRoleID: ops, NotAfter: future})
+	f.AddCertificate(keyfactortest.Certificate{ID: 2, IssuedCN: "db01.example.com", NotAfter: future})
+
+	r := cli(t, f.env, "", "cert", "get", "1")
+	var cert keyfactor.Certificate
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &cert) != nil || cert.OwnerRoleID == nil || *cert.OwnerRoleID != ops {
+		t.Fatalf("cert get: %+v", r)
+	}
+	r = cli(t, f.env, "", "cert", "get", "2", "--output", "text")
+	if r.code != 0 || !strings.Contains(r.stdout, "owner: (none)") {
+		t.Errorf("cert get text: %+v", r)
+	}
+	if r = cli(t, f.env, "", "cert", "get", "9"); r.code != 4 {
+		t.Errorf("cert get unknown: %+v", r)
+	}
+	r = cli(t, f.env, "", "cert", "list", "--query", `IssuedCN -startswith "web"`)
+	if r.code != 0 || strings.Count(r.stdout, "\n") != 1 || !strings.Contains(r.stdout, `"IssuedCN":"web01.example.com"`) {
+		t.Errorf("cert list: %+v", r)
+	}
+	r = cli(t, f.env, "", "cert", "list", "--output", "text")
+	if r.code != 0 || !strings.Contains(r.stdout, "PKI Operators (role "+strconv.Itoa(ops)+")") || strings.Count(r.stdout, "\n") != 3 {
+		t.Errorf("cert list text: %+v", r)
+	}
+}
+
+// seedOwners adds n certificates, every 7th already owned by role.
+func seedOwners(f *fake, n, role int) {
+	for id := 1; id <= n; id++ {
+		c := keyfactortest.Certificate{ID: id, IssuedCN: "web" + strconv.Itoa(id) + ".example.com", NotAfter: time.Now().AddDate(1, 0, 0)}
+		if id%7 == 0 {
+			c.OwnerRoleID = role
+		}
+		f.AddCertificate(c)
+	}
+	f.AddCertificate(keyfactortest.Certificate{ID: n + 1, IssuedCN: "db.example.com", NotAfter: time.Now().AddDate(1, 0, 0)})
+}
+
+func TestOwnerSetByQuery(t *testing.T) {
+	f := newFake(t)
+	web := f.AddRole(keyfactortest.Role{Name: "Web Team", Description: "d"})
+	seedOwners(f, 300, web)
+	args := []string{"owner", "set", "--query", `IssuedCN -startswith "web"`, "--role-name", "Web Team"}
+
+	// --plan: what would change, exit 8, no write.
+	r := cli(t, f.env, "", append(args, "--plan")...)
+	var plan ownerPlanOut
+	if r.code != 8 || json.Unmarshal([]byte(r.stdout), &plan) != nil || plan.Matched != 300 || len(plan.WouldChange) != 258 ||
+		plan.AlreadyOwned != 42 || writesIn(f) != 0 {
+		t.Fatalf("--plan: %+v (%d writes)", r, writesIn(f))
+	}
+	r = cli(t, f.env, "", append(args, "--concurrency", "4")...)
+	var sum ownerSummary
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &sum) != nil || sum.Changed != 258 || sum.AlreadyOwned != 42 ||
+		len(sum.Failed) != 0 || r.stderr != "" {
+		t.Fatalf("owner set --query: %+v", r)
+	}
+	if owner, _ := f.Owner(301); owner == web {
+		t.Error("a certificate outside the query changed owner")
+	}
+	// Again: nothing to do.
+	f.ResetRequests()
+	r = cli(t, f.env, "", append(args, "--output", "text")...)
+	if r.code != 0 || !strings.Contains(r.stdout, "300 certificates match: 0 changed, 300 already had that owner") || writesIn(f) != 0 {
+		t.Errorf("second run: %+v", r)
+	}
+	// A failure: the summary names it and the exit code is its own.
+	f.FailNext(1, keyfactortest.Fault{Method: "PUT", Status: 403, Message: "Missing permission /certificates/collections/change_owner/."})
+	r = cli(t, f.env, "", "owner", "set", "--query", `IssuedCN -eq "db.example.com"`, "--role-id", strconv.Itoa(web))
+	sum = ownerSummary{}
+	if r.code != 3 || json.Unmarshal([]byte(r.stdout), &sum) != nil || len(sum.Failed) != 1 || sum.Failed[0].CertificateID != 301 ||
+		!strings.HasPrefix(sum.Failed[0].Error, "403 Missing permission") || !strings.Contains(r.stderr, "1 of 1 certificates failed") {
+		t.Errorf("a failure: %+v", r)
+	}
+	if r = cli(t, f.env, "", "owner", "set", "5", "--query", "x", "--role-id", "1"); r.code != 2 {
+		t.Errorf("CERT_ID with --query: %+v", r)
+	}
+	if r = cli(t, f.env, "", "owner", "set", "5", "--role-id", "1", "--plan"); r.code != 2 {
+		t.Errorf("--plan without --query: %+v", r)
+	}
+}
+
+// TestOwnerSetResumesAfterKill: SIGKILL in the middle of 5,000
+// certificates; running the same command again finishes the rest, and no
+// certificate's owner is written twice.
+func TestOwnerSetResumesAfterKill(t *testing.T) {
+	srv := keyfactortest.NewTLSServer(keyfactortest.WithLatency(2 * time.Millisecond))
+	t.Cleanup(srv.Close)
+	f := &fake{Server: srv, env: fakeEnv(srv, "admin", "KEYFACTOR", keyfactortest.AdminPassword)}
+	web := f.AddRole(keyfactortest.Role{Name: "Web Team", Description: "d"})
+	seedOwners(f, 5000, web)
+	state := filepath.Join(t.TempDir(), "owners.state")
+	args := []string{"owner", "set", "--query", `IssuedCN -startswith "web"`, "--role-name", "Web Team", "--state", state,
+		"--concurrency", "8", "--timeout", "5m"}
+
+	cmd := exec.Command(bin, args...)
+	cmd.Env = cleanEnv(t, f.env)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for lines(t, state) < 1000 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond) // polling the state file, not pacing the test
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	first := lines(t, state)
+	if first < 1000 || first >= 4285 {
+		t.Fatalf("killed after %d certificates; want it in the middle\n%s", first, out.String())
+	}
+
+	r := cli(t, f.env, "", args...)
+	var sum ownerSummary
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &sum) != nil || len(sum.Failed) != 0 ||
+		sum.Changed+sum.DoneEarlier+sum.AlreadyOwned != 5000 {
+		t.Fatalf("second run: %+v", r)
+	}
+	for id := 1; id <= 5000; id++ {
+		if owner, _ := f.Owner(id); owner != web {
+			t.Fatalf("certificate %d is not owned by the role", id)
+		}
+	}
+	puts := map[string]int{}
+	for _, req := range f.Requests() {
+		if req.Method == "PUT" {
+			puts[req.Path]++
+		}
+	}
+	if len(puts) != 5000-714 {
+		t.Errorf("%d certificates written, want %d", len(puts), 5000-714)
+	}
+	for path, n := range puts {
+		if n != 1 {
+			t.Errorf("%s written %d times", path, n)
+		}
+	}
+	t.Logf("killed after %d recorded; the second run changed %d, skipped %d recorded and %d already owned",
+		first, sum.Changed, sum.DoneEarlier, sum.AlreadyOwned)
+}
+
+func lines(t *testing.T, path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return bytes.Count(b, []byte("\n"))
+}
