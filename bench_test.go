@@ -375,15 +375,15 @@ func BenchmarkConnectionReuseDefaultTransport(b *testing.B) {
 }
 
 // TestConnectionReuse keeps the pool's promise in the regular suite: 64
-// concurrent callers share at most 68 connections (http.DefaultTransport's
-// pool of 2 opens hundreds here). Under the race detector the transport is
-// slow enough that a dial started while waiting for an idle connection
-// sometimes completes too and joins the pool, so the bound is looser there.
+// concurrent callers share their connections (http.DefaultTransport's pool
+// of 2 opens hundreds here, thousands over 5,000 calls). Alone it measures
+// 64-66 connections; a dial started while a caller waits for an idle
+// connection sometimes completes too and joins the pool, more often when
+// the machine is busy (the race detector, other test binaries: up to 82
+// seen), so the bound is twice the workers: far below what churning would
+// open. BenchmarkConnectionReuse reports the exact count.
 func TestConnectionReuse(t *testing.T) {
-	limit := 68
-	if raceEnabled {
-		limit = 96
-	}
+	const limit = 128
 	r := measureReuse(t, nil, 64, 2000, 2*time.Millisecond)
 	if r.failures > 0 || r.conns > limit {
 		t.Errorf("%d failures, %d connections for 64 workers (limit %d)", r.failures, r.conns, limit)

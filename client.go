@@ -543,11 +543,12 @@ func drainClose(body io.ReadCloser) {
 }
 
 // retryLogger sends go-retryablehttp's records to the Config's slog.Logger.
-// Its per-attempt "request failed" records are warnings, not errors: the
-// caller still gets the final outcome as an error value.
+// Its per-attempt "request failed" records are information, not errors or
+// warnings: a retry may well succeed, and the caller gets the final outcome
+// as an error value anyway.
 type retryLogger struct{ l *slog.Logger }
 
-func (r retryLogger) Error(msg string, kv ...any) { r.l.Warn("keyfactor: "+msg, kv...) }
+func (r retryLogger) Error(msg string, kv ...any) { r.l.Info("keyfactor: "+msg, kv...) }
 func (r retryLogger) Info(msg string, kv ...any)  { r.l.Info("keyfactor: "+msg, kv...) }
 func (r retryLogger) Debug(msg string, kv ...any) { r.l.Debug("keyfactor: "+msg, kv...) }
 func (r retryLogger) Warn(msg string, kv ...any)  { r.l.Warn("keyfactor: "+msg, kv...) }

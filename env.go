@@ -124,6 +124,17 @@ func LoadConfig(opts LoadOptions) (Config, error) {
 		return Config{}, err
 	}
 	cfg.BaseURL = base
+	if allow := l.get("KEYFACTOR_ALLOW_INSECURE_HTTP", "", ""); allow.value != "" {
+		b, err := strconv.ParseBool(allow.value)
+		if err != nil {
+			return Config{}, fmt.Errorf("keyfactor: %s: %q is not a boolean (true, false, 1, 0)", allow.from, allow.value)
+		}
+		cfg.AllowInsecureHTTP = b
+	}
+	if strings.HasPrefix(base, "http://") && !cfg.AllowInsecureHTTP {
+		return Config{}, fmt.Errorf("keyfactor: %s: an http:// server is refused; use https, or set KEYFACTOR_ALLOW_INSECURE_HTTP=true (local fakes and tests only)",
+			host.from)
+	}
 
 	if err := l.tls(&cfg); err != nil {
 		return Config{}, err

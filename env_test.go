@@ -24,7 +24,7 @@ var envVars = []string{
 	"KEYFACTOR_CLIENT_TIMEOUT", "KEYFACTOR_USERNAME", "KEYFACTOR_PASSWORD", "KEYFACTOR_DOMAIN",
 	"KEYFACTOR_AUTH_CLIENT_ID", "KEYFACTOR_AUTH_CLIENT_SECRET", "KEYFACTOR_AUTH_TOKEN_URL", "KEYFACTOR_AUTH_SCOPES",
 	"KEYFACTOR_AUTH_AUDIENCE", "KEYFACTOR_AUTH_ACCESS_TOKEN", "KEYFACTOR_AUTH_CA_CERT",
-	"KEYFACTOR_AUTH_CONFIG_FILE", "KEYFACTOR_AUTH_CONFIG_PROFILE",
+	"KEYFACTOR_AUTH_CONFIG_FILE", "KEYFACTOR_AUTH_CONFIG_PROFILE", "KEYFACTOR_ALLOW_INSECURE_HTTP",
 }
 
 func cleanEnv(t *testing.T) string {
@@ -267,5 +267,27 @@ func TestHostWithCredentialsIsNeverQuoted(t *testing.T) {
 		if _, err := ConfigFromEnv(); err == nil || strings.Contains(err.Error(), pw) || !strings.Contains(err.Error(), "host") {
 			t.Errorf("file host %q: err = %v", host, err)
 		}
+	}
+}
+
+func TestPlainHTTPNeedsItsOwnVariable(t *testing.T) {
+	cleanEnv(t)
+	t.Setenv("KEYFACTOR_HOSTNAME", "http://127.0.0.1:8080")
+	t.Setenv("KEYFACTOR_USERNAME", "u")
+	t.Setenv("KEYFACTOR_PASSWORD", "p")
+	if _, err := ConfigFromEnv(); err == nil || !strings.Contains(err.Error(), "KEYFACTOR_ALLOW_INSECURE_HTTP=true") {
+		t.Fatalf("http:// without the variable: %v", err)
+	}
+	t.Setenv("KEYFACTOR_ALLOW_INSECURE_HTTP", "true")
+	cfg, err := ConfigFromEnv()
+	if err != nil || !cfg.AllowInsecureHTTP || cfg.BaseURL != "http://127.0.0.1:8080/KeyfactorAPI" {
+		t.Fatalf("cfg = %+v, %v", cfg, err)
+	}
+	if _, err := NewClient(cfg); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("KEYFACTOR_ALLOW_INSECURE_HTTP", "sure")
+	if _, err := ConfigFromEnv(); err == nil || !strings.Contains(err.Error(), "KEYFACTOR_ALLOW_INSECURE_HTTP") {
+		t.Errorf("bad bool: %v", err)
 	}
 }

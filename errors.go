@@ -23,7 +23,9 @@ var (
 	ErrForbidden = errors.New("keyfactor: forbidden")
 	// ErrNotFound matches a 404 answer: an unknown id.
 	ErrNotFound = errors.New("keyfactor: not found")
-	// ErrConflict matches a 409 answer.
+	// ErrConflict matches a 409 answer, Keyfactor's 400 for a name that
+	// already exists (a duplicate role), and Roles.Modify giving up after
+	// other writers kept changing the role.
 	ErrConflict = errors.New("keyfactor: conflict")
 	// ErrRateLimited matches a 429 answer (after any retries).
 	ErrRateLimited = errors.New("keyfactor: rate limited")
@@ -109,13 +111,21 @@ func (e *APIError) Is(target error) bool {
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound
 	case ErrConflict:
-		return e.StatusCode == http.StatusConflict
+		return e.StatusCode == http.StatusConflict || e.StatusCode == http.StatusBadRequest && isDuplicate(e.Message)
 	case ErrRateLimited:
 		return e.StatusCode == http.StatusTooManyRequests
 	case ErrServer:
 		return e.StatusCode >= 500 && e.StatusCode <= 599
 	}
 	return false
+}
+
+// isDuplicate recognizes Keyfactor's message for a name that is taken:
+// "A security role with the name 'X' already exists." Command answers it
+// with a 400 and the generic validation ErrorCode, so the message is the
+// only sign.
+func isDuplicate(message string) bool {
+	return strings.Contains(strings.ToLower(message), "already exists")
 }
 
 // errorBody is Keyfactor's error JSON. FailedOperations appears on some

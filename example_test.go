@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"os"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/keyfactor-sdk/keyfactor-go"
 	"github.com/keyfactor-sdk/keyfactor-go/keyfactortest"
@@ -281,4 +284,80 @@ func ExampleRolesService_Apply() {
 	// Output:
 	// create 2
 	// none 2
+}
+
+func ExampleNewClient() {
+	client, err := keyfactor.NewClient(keyfactor.Config{
+		BaseURL: "https://kf.example.com/KeyfactorAPI",
+		Auth:    keyfactor.BasicAuth{Username: "svc-pki", Password: "s3cret", Domain: "EXAMPLE"},
+		Timeout: 30 * time.Second, // per attempt; pass a context deadline for the whole call
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%v\n", client) // never shows a credential
+
+	// A bad Config names every problem; nothing is sent, ever, by NewClient.
+	_, err = keyfactor.NewClient(keyfactor.Config{BaseURL: "http://kf.example.com/KeyfactorAPI"})
+	fmt.Println(err)
+	// Output:
+	// keyfactor.Client{BaseURL:"https://kf.example.com/KeyfactorAPI"}
+	// keyfactor: NewClient: invalid request: BaseURL: must use https (set AllowInsecureHTTP only for local fakes and tests); Auth: required
+}
+
+func ExampleNewClientFromEnv() {
+	// KEYFACTOR_* variables as Keyfactor's own tools read them; here they
+	// point at a fake server (keyfactortest.Server.Env gives them).
+	srv := keyfactortest.NewServer()
+	defer srv.Close()
+	home, _ := os.MkdirTemp("", "home") // no ~/.keyfactor/command_config.json here
+	defer os.RemoveAll(home)
+	for _, kv := range append(srv.Env(), "HOME="+home) {
+		name, value, _ := strings.Cut(kv, "=")
+		old, had := os.LookupEnv(name)
+		os.Setenv(name, value)
+		defer func() {
+			if had {
+				os.Setenv(name, old)
+			} else {
+				os.Unsetenv(name)
+			}
+		}()
+	}
+
+	client, err := keyfactor.NewClientFromEnv()
+	if err != nil {
+		log.Fatal(err)
+	}
+	role, err := client.Roles.Get(context.Background(), keyfactortest.AdministratorRoleID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(role.Name, role.Immutable)
+	// Output:
+	// Administrator true
+}
+
+func ExampleCertificatesService_UpdateOwners() {
+	srv, client := exampleClient()
+	defer srv.Close()
+	srv.AddRole(keyfactortest.Role{Name: "Web Team", Description: "d"})
+	ids := []int{101, 102, 103, 104}
+	for _, id := range ids[:3] { // 104 does not exist
+		srv.AddCertificate(keyfactortest.Certificate{ID: id})
+	}
+
+	results, err := client.Certificates.UpdateOwners(context.Background(), ids,
+		keyfactor.UpdateOwnerRequest{NewRoleName: keyfactor.Ptr("Web Team")}, keyfactor.BulkOptions{Concurrency: 4})
+	if err != nil {
+		log.Fatal(err) // the context ended, or the request was invalid
+	}
+	for _, r := range results {
+		fmt.Println(r.CertificateID, r.Err == nil, errors.Is(r.Err, keyfactor.ErrNotFound))
+	}
+	// Output:
+	// 101 true false
+	// 102 true false
+	// 103 true false
+	// 104 false true
 }

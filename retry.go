@@ -10,7 +10,9 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -259,11 +261,22 @@ type attemptsError struct {
 	attempts int
 }
 
+// Error says what failed and how often. net/http's *url.Error repeats the
+// method and URL that the pipeline's message already names, so only its
+// cause is printed (errors.As still reaches it).
 func (e *attemptsError) Error() string {
-	if e.attempts <= 1 {
-		return e.err.Error()
+	text := e.err.Error()
+	var ue *url.Error
+	if errors.As(e.err, &ue) && ue.Err != nil {
+		text = ue.Err.Error()
+		if ue.Timeout() && !strings.Contains(text, "Timeout") {
+			text += " (timeout)"
+		}
 	}
-	return e.err.Error() + " (after " + strconv.Itoa(e.attempts) + " attempts)"
+	if e.attempts <= 1 {
+		return text
+	}
+	return text + " (after " + strconv.Itoa(e.attempts) + " attempts)"
 }
 
 func (e *attemptsError) Unwrap() error { return e.err }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -143,6 +144,14 @@ func TestTransportErrorStaysWrapped(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "after 4 attempts") || strings.Contains(err.Error(), "giving up") {
 		t.Errorf("err = %v", err)
+	}
+	// The method and URL appear once: net/http's *url.Error repeats them.
+	if n := strings.Count(err.Error(), "/Certificates/5/Owner"); n != 1 {
+		t.Errorf("the URL appears %d times in %q", n, err)
+	}
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		t.Errorf("the *url.Error is no longer reachable: %v", err)
 	}
 }
 

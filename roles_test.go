@@ -286,6 +286,11 @@ func TestCreateServerRejections(t *testing.T) {
 			if m.GetTotalCallCount() != 1 {
 				t.Errorf("%d requests: a 400 must neither be retried nor looked up", m.GetTotalCallCount())
 			}
+			// Keyfactor answers a taken name with a 400; callers can still
+			// tell "already exists" from other rejections.
+			if got, want := errors.Is(err, ErrConflict), fx == "error_duplicate_role.json"; got != want {
+				t.Errorf("errors.Is(err, ErrConflict) = %v, want %v", got, want)
+			}
 		})
 	}
 }

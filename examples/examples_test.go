@@ -118,7 +118,7 @@ func TestBulkOwner(t *testing.T) {
 		lines[1] != "  certificate 1049: 404 Unable to locate Certificate with Id 1049" {
 		t.Errorf("stdout:\n%s", stdout)
 	}
-	if !strings.Contains(stderr, "updated 300/300") {
+	if !strings.Contains(stderr, "300/300 done: 294 updated, 6 failed") {
 		t.Errorf("no progress on stderr: %q", stderr)
 	}
 

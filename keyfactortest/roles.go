@@ -10,7 +10,12 @@ import (
 	"strings"
 )
 
-// Claim types, as the integers Keyfactor's v2 requests carry.
+// Claim types, as the integers Keyfactor's v2 requests carry. They are the
+// claim types the SDK names keyfactor.ClaimUser ... keyfactor.ClaimOAuthClientID
+// (which are the names, as responses carry them); this package does not
+// import the SDK, so convert a name with ClaimTypeOf:
+//
+//	keyfactortest.Claim{Type: keyfactortest.ClaimTypeOf(string(keyfactor.ClaimOAuthRole)), Value: "ops", Scheme: "Keycloak"}
 const (
 	ClaimUser = iota
 	ClaimGroup
@@ -20,6 +25,18 @@ const (
 	ClaimOAuthSubject
 	ClaimOAuthClientID
 )
+
+// ClaimTypeOf returns the integer of a claim type named as Keyfactor's
+// responses and the SDK's constants name it ("OAuthRole"), in any case, or
+// -1 for an unknown name.
+func ClaimTypeOf(name string) int {
+	for i, n := range claimTypeNames {
+		if strings.EqualFold(n, name) {
+			return i
+		}
+	}
+	return -1
+}
 
 // claimTypeNames are the names v2 responses carry, indexed by integer.
 var claimTypeNames = [...]string{"User", "Group", "Computer", "OAuthOid", "OAuthRole", "OAuthSubject", "OAuthClientId"}

@@ -29,12 +29,15 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"slices"
 	"strings"
@@ -118,7 +121,8 @@ func WithAPIPath(path string) Option {
 // NewServer starts a fake Keyfactor Command over plain HTTP. Close it when done.
 func NewServer(opts ...Option) *Server {
 	s := newServer(opts)
-	s.srv = httptest.NewServer(s)
+	s.srv = s.unstarted()
+	s.srv.Start()
 	s.setURLs()
 	return s
 }
@@ -127,9 +131,19 @@ func NewServer(opts ...Option) *Server {
 // certificate; Client returns an *http.Client that trusts it.
 func NewTLSServer(opts ...Option) *Server {
 	s := newServer(opts)
-	s.srv = httptest.NewTLSServer(s)
+	s.srv = s.unstarted()
+	s.srv.StartTLS()
 	s.setURLs()
 	return s
+}
+
+// unstarted makes the test server with its error log discarded: closing it
+// while a client is still dialling logs "TLS handshake error ... use of
+// closed network connection", noise in every test that uses the fake.
+func (s *Server) unstarted() *httptest.Server {
+	srv := httptest.NewUnstartedServer(s)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	return srv
 }
 
 func newServer(opts []Option) *Server {
@@ -166,6 +180,26 @@ func (s *Server) Client() *http.Client { return s.srv.Client() }
 
 // Certificate returns the TLS certificate of a NewTLSServer, or nil.
 func (s *Server) Certificate() *x509.Certificate { return s.srv.Certificate() }
+
+// Env returns the KEYFACTOR_* variables ("NAME=value") that point a tool
+// reading them — keyfactor.NewClientFromEnv, the keyfactor CLI, Keyfactor's
+// own Go tools — at this server as its administrator: host and port, API
+// path, basic credentials, and for a NewTLSServer its certificate as PEM
+// text in KEYFACTOR_CA_CERT (which takes a file or PEM text); for a
+// NewServer, KEYFACTOR_ALLOW_INSECURE_HTTP=true and an http:// host.
+//
+//	cmd := exec.Command("keyfactor", "role", "list")
+//	cmd.Env = append(os.Environ(), srv.Env()...)
+func (s *Server) Env() []string {
+	u, _ := url.Parse(s.srv.URL)
+	env := []string{"KEYFACTOR_PORT=" + u.Port(), "KEYFACTOR_API_PATH=" + strings.TrimPrefix(s.apiPath, "/"),
+		"KEYFACTOR_USERNAME=admin", "KEYFACTOR_DOMAIN=KEYFACTOR", "KEYFACTOR_PASSWORD=" + AdminPassword}
+	if cert := s.srv.Certificate(); cert != nil && u.Scheme == "https" {
+		ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})
+		return append(env, "KEYFACTOR_HOSTNAME="+u.Hostname(), "KEYFACTOR_CA_CERT="+string(ca))
+	}
+	return append(env, "KEYFACTOR_HOSTNAME=http://"+u.Hostname(), "KEYFACTOR_ALLOW_INSECURE_HTTP=true")
+}
 
 // Close shuts the server down and blocks until its requests have finished.
 func (s *Server) Close() { s.srv.Close() }

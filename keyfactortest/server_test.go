@@ -415,3 +415,35 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("%d roles", len(s.Roles()))
 	}
 }
+
+func TestEnvPointsAtTheServer(t *testing.T) {
+	for _, s := range []*Server{NewServer(WithAPIPath("Keyfactor/API")), NewTLSServer()} {
+		defer s.Close()
+		env := map[string]string{}
+		for _, kv := range s.Env() {
+			k, v, _ := strings.Cut(kv, "=")
+			env[k] = v
+		}
+		u, _ := url.Parse(s.URL)
+		host := u.Hostname()
+		if u.Scheme == "http" {
+			host = "http://" + host
+			if env["KEYFACTOR_ALLOW_INSECURE_HTTP"] != "true" || env["KEYFACTOR_API_PATH"] != "Keyfactor/API" {
+				t.Errorf("http env = %v", env)
+			}
+		} else if !strings.HasPrefix(env["KEYFACTOR_CA_CERT"], "-----BEGIN CERTIFICATE-----") {
+			t.Errorf("tls env has no CA: %v", env)
+		}
+		if env["KEYFACTOR_HOSTNAME"] != host || env["KEYFACTOR_PORT"] != u.Port() || env["KEYFACTOR_PASSWORD"] != AdminPassword {
+			t.Errorf("env = %v for %s", env, s.URL)
+		}
+	}
+}
+
+func TestClaimTypeOf(t *testing.T) {
+	for name, want := range map[string]int{"User": ClaimUser, "oauthrole": ClaimOAuthRole, "OAuthClientId": ClaimOAuthClientID, "Robot": -1} {
+		if got := ClaimTypeOf(name); got != want {
+			t.Errorf("ClaimTypeOf(%q) = %d, want %d", name, got, want)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -16,42 +18,6 @@ import (
 
 	"github.com/keyfactor-sdk/keyfactor-go"
 )
-
-const usage = `usage: keyfactor <command> [arguments] [flags]
-
-commands:
-  owner set CERT_ID (--role-id N | --role-name NAME) [--collection-id N | --container-id N]
-  owner set --query Q (--role-id N | --role-name NAME) [--plan] [--state FILE] [--concurrency N]
-                                     every matching certificate; skips those already owned;
-                                     --state resumes after an interruption
-  owner clear CERT_ID [--collection-id N | --container-id N]
-  cert get CERT_ID [--collection-id N] [--metadata]
-  cert list [--query Q] [--collection-id N] [--include-revoked] [--include-expired] [--page-size N]
-  role create --file FILE            create a role (API v2) from JSON; "-" reads stdin
-  role get ID
-  role list [--query Q] [--page-size N] [--sort FIELD] [--descending]
-                                     every role, one JSON line each (a table with --output text)
-  role update --file FILE            replace a role (API v2); the file needs Id, Permissions and Claims
-  role delete ID
-  role apply --file FILE [--plan]    make the server hold the role(s) in FILE (one or an array);
-                                     --plan shows the changes and sends no write
-  role clone ID --name NAME [--description TEXT] [--email ADDRESS]
-  role create-v1 --file FILE         deprecated v1 API
-  role copy-v1 ID --name NAME --description TEXT [--email ADDRESS]   deprecated v1 API
-
-flags for every command:
-  --output json|text   output format (default json)
-  --timeout DURATION   give up after this long (default 2m)
-  --dry-run            validate and print the request instead of sending it
-  --config FILE        command_config.json to read (default ~/.keyfactor/command_config.json)
-  --profile NAME       profile in that file (default "default")
-  -v                   log requests and retries to stderr
-
-The server and credentials come from KEYFACTOR_* variables or the config file.
-Exit codes: 0 ok, 2 invalid input or usage, 3 unauthorized/forbidden, 4 not found,
-5 conflict or other 4xx, 6 server or network failure, 8 --plan found changes (role apply, owner set --query),
-130 interrupted.
-`
 
 // Exit codes.
 const (
@@ -80,6 +46,8 @@ type app struct {
 	dry *dryRun
 	// followUps, set by a command, says what its dry run cannot show.
 	followUps string
+	cmd       *command // the command being run, for its names in messages
+	timedOut  bool     // --timeout ended the command
 }
 
 // usageError is bad command-line usage: exit 2, nothing sent.
@@ -90,29 +58,49 @@ func (e *usageError) Error() string { return e.msg }
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
 func (a *app) run(ctx context.Context, args []string) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(a.stdout, usage)
+	switch {
+	case len(args) == 0:
+		fmt.Fprint(a.stderr, usage(""))
+		return exitInvalid
+	case args[0] == "--version" || args[0] == "-version" || args[0] == "version":
+		fmt.Fprint(a.stdout, version())
+		return exitOK
+	case isHelp(args[0]) && len(args) == 1:
+		fmt.Fprint(a.stdout, usage(""))
+		return exitOK
+	case args[0] == "help": // help GROUP [COMMAND]
+		return a.run(ctx, append(args[1:], "--help"))
+	case !isGroup(args[0]):
+		return a.fail(usagef("unknown command %q (see keyfactor --help)", args[0]))
+	case len(args) == 1:
+		fmt.Fprint(a.stderr, usage(args[0]))
+		return exitInvalid
+	case isHelp(args[1]):
+		fmt.Fprint(a.stdout, usage(args[0]))
 		return exitOK
 	}
-	if len(args) < 2 {
-		return a.fail(usagef("%s: missing subcommand (see keyfactor help)", args[0]))
-	}
-	cmd, ok := commands[args[0]+" "+args[1]]
+	name := args[0] + " " + args[1]
+	cmd, ok := lookup(name)
 	if !ok {
-		return a.fail(usagef("unknown command %q (see keyfactor help)", args[0]+" "+args[1]))
+		return a.fail(usagef("unknown command %q (see keyfactor %s --help)", name, args[0]))
 	}
-	fs := flag.NewFlagSet("keyfactor "+args[0]+" "+args[1], flag.ContinueOnError)
+	a.cmd = &cmd
+	fs := flag.NewFlagSet("keyfactor "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&a.output, "output", "json", "json or text")
-	fs.DurationVar(&a.timeout, "timeout", 2*time.Minute, "overall timeout")
-	fs.BoolVar(&a.dryRun, "dry-run", false, "print the request instead of sending it")
-	fs.StringVar(&a.config, "config", "", "config file")
-	fs.StringVar(&a.profile, "profile", "", "config profile")
-	fs.BoolVar(&a.verbose, "v", false, "verbose")
-	run := cmd(a, fs)
+	fs.StringVar(&a.output, "output", "json", "output format: json or text")
+	fs.DurationVar(&a.timeout, "timeout", 2*time.Minute, "give up after this long")
+	fs.BoolVar(&a.dryRun, "dry-run", false, "validate and print the request instead of sending it")
+	fs.StringVar(&a.config, "config", "", "command_config.json to read (default ~/.keyfactor/command_config.json)")
+	fs.StringVar(&a.profile, "profile", "", `profile in that file (default "default")`)
+	fs.BoolVar(&a.verbose, "v", false, "log requests and retries to stderr")
+	run := cmd.setup(a, fs)
 	pos, err := parseInterleaved(fs, args[2:])
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(a.stdout, commandHelp(name, fs))
+		return exitOK
+	}
 	if err != nil {
-		return a.fail(&usageError{err.Error()})
+		return a.fail(usagef("%v (see keyfactor %s --help)", err, name))
 	}
 	if a.output != "json" && a.output != "text" {
 		return a.fail(usagef("--output must be json or text, not %q", a.output))
@@ -122,7 +110,9 @@ func (a *app) run(ctx context.Context, args []string) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.timeout)
 	defer cancel()
-	return a.fail(run(ctx, pos))
+	err = run(ctx, pos)
+	a.timedOut = errors.Is(ctx.Err(), context.DeadlineExceeded)
+	return a.fail(err)
 }
 
 // parseInterleaved lets flags follow positional arguments
@@ -193,15 +183,49 @@ func (a *app) fail(err error) int {
 		return exitPlanChanges
 	}
 	code := exitCode(err)
+	msg, fields := a.describe(err)
 	if a.output == "json" {
-		a.writeJSONError(err, code)
+		a.writeJSONError(err, msg, fields, code)
 	} else {
-		fmt.Fprintln(a.stderr, "keyfactor: "+strings.TrimPrefix(oneLine(err.Error()), "keyfactor: "))
+		fmt.Fprintln(a.stderr, "keyfactor: "+msg)
 	}
 	return code
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// describe is err for a person: one line, the command's own names for bad
+// input rather than the SDK's, and a hint where the fix is known.
+func (a *app) describe(err error) (string, []fieldError) {
+	msg := strings.TrimPrefix(oneLine(err.Error()), "keyfactor: ")
+	var fields []fieldError
+	var ve *keyfactor.ValidationError
+	if errors.As(err, &ve) && a.cmd != nil && ve.Op != "NewClient" {
+		parts := make([]string, 0, len(ve.Fields))
+		for _, f := range ve.Fields {
+			fe := fieldError{Field: a.cmd.rename(f.Field, true), Problem: a.cmd.rename(f.Problem, false)}
+			fields = append(fields, fe)
+			parts = append(parts, fe.Field+": "+fe.Problem)
+		}
+		msg = "invalid input: " + strings.Join(parts, "; ")
+	} else if ve != nil {
+		for _, f := range ve.Fields {
+			fields = append(fields, fieldError{Field: f.Field, Problem: f.Problem})
+		}
+	}
+	var unknownCA x509.UnknownAuthorityError
+	var verify *tls.CertificateVerificationError
+	var hostname x509.HostnameError
+	switch {
+	case errors.As(err, &hostname):
+		msg += " (the server's certificate does not name this host: check KEYFACTOR_HOSTNAME)"
+	case errors.As(err, &unknownCA) || errors.As(err, &verify):
+		msg += " (the server's certificate is not trusted: set KEYFACTOR_CA_CERT to its CA, a file or PEM text)"
+	case a.timedOut && errors.Is(err, context.DeadlineExceeded):
+		msg += fmt.Sprintf(" (--timeout %v reached: give it more time with --timeout)", a.timeout)
+	}
+	return msg, fields
+}
 
 func exitCode(err error) int {
 	var ue *usageError
@@ -221,32 +245,27 @@ func exitCode(err error) int {
 	return exitServer
 }
 
-// jsonError is the --output json form of an error on stderr.
+// jsonError is the --output json form of an error on stderr, in the same
+// key style as everything else the CLI prints (Keyfactor's).
 type jsonError struct {
-	Error     string       `json:"error"`
-	ExitCode  int          `json:"exitCode"`
-	Status    int          `json:"status,omitempty"`
+	Error     string       `json:"Error"`
+	ExitCode  int          `json:"ExitCode"`
+	Status    int          `json:"Status,omitempty"`
 	ErrorCode string       `json:"ErrorCode,omitempty"`
 	Message   string       `json:"Message,omitempty"`
-	Fields    []fieldError `json:"fields,omitempty"`
+	Fields    []fieldError `json:"Fields,omitempty"`
 }
 
 type fieldError struct {
-	Field   string `json:"field"`
-	Problem string `json:"problem"`
+	Field   string `json:"Field"`
+	Problem string `json:"Problem"`
 }
 
-func (a *app) writeJSONError(err error, code int) {
-	out := jsonError{Error: oneLine(err.Error()), ExitCode: code}
+func (a *app) writeJSONError(err error, msg string, fields []fieldError, code int) {
+	out := jsonError{Error: msg, ExitCode: code, Fields: fields}
 	var apiErr *keyfactor.APIError
-	var ve *keyfactor.ValidationError
 	if errors.As(err, &apiErr) {
 		out.Status, out.ErrorCode, out.Message = apiErr.StatusCode, apiErr.ErrorCode, apiErr.Message
-	}
-	if errors.As(err, &ve) {
-		for _, f := range ve.Fields {
-			out.Fields = append(out.Fields, fieldError{f.Field, f.Problem})
-		}
 	}
 	b, _ := json.Marshal(out)
 	fmt.Fprintln(a.stderr, string(b))

@@ -10,26 +10,6 @@ import (
 	"github.com/keyfactor-sdk/keyfactor-go"
 )
 
-// command registers its own flags on fs and returns the function that runs
-// it with the positional arguments.
-type command func(a *app, fs *flag.FlagSet) func(ctx context.Context, args []string) error
-
-var commands = map[string]command{
-	"owner set":      ownerSet,
-	"owner clear":    ownerClear,
-	"cert get":       certGet,
-	"cert list":      certList,
-	"role create":    roleCreate,
-	"role get":       roleGet,
-	"role list":      roleList,
-	"role update":    roleUpdate,
-	"role delete":    roleDelete,
-	"role apply":     roleApply,
-	"role clone":     roleClone,
-	"role create-v1": roleCreateV1,
-	"role copy-v1":   roleCopyV1,
-}
-
 // ownerResult is what owner commands print.
 type ownerResult struct {
 	CertificateID int     `json:"CertificateId"`

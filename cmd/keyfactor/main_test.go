@@ -171,21 +171,23 @@ func TestBadInputSendsNothing(t *testing.T) {
 		want string
 	}{
 		{"both role fields", []string{"owner", "set", "1", "--role-id", "1", "--role-name", "x"}, "only one"},
-		{"neither role field", []string{"owner", "set", "1"}, "ClearOwner"},
-		{"role id zero", []string{"owner", "set", "1", "--role-id", "0"}, "NewRoleID"},
+		{"neither role field", []string{"owner", "set", "1"}, "set --role-id or --role-name (to remove the owner use owner clear)"},
+		{"role id zero", []string{"owner", "set", "1", "--role-id", "0"}, "--role-id: must be greater than 0"},
 		{"both scopes", []string{"owner", "set", "1", "--role-id", "1", "--collection-id", "5", "--container-id", "9"}, "not both"},
 		{"certificate id not a number", []string{"owner", "set", "abc", "--role-id", "1"}, "CERT_ID must be a number"},
-		{"negative certificate id", []string{"owner", "clear", "--", "-5"}, "certificateID"},
+		{"negative certificate id", []string{"owner", "clear", "--", "-5"}, "CERT_ID: must be greater than 0"},
 		{"negative id read as a flag", []string{"owner", "clear", "-5"}, "flag provided but not defined: -5"},
 		{"unknown flag", []string{"owner", "set", "1", "--role", "1"}, "flag provided but not defined"},
 		{"unknown command", []string{"owner", "remove", "1"}, "unknown command"},
-		{"missing subcommand", []string{"role"}, "missing subcommand"},
+		{"missing subcommand", []string{"role"}, "usage: keyfactor role <command>"},
 		{"malformed JSON file", []string{"role", "create", "--file", bad}, "not a valid request"},
 		{"misspelt field", []string{"role", "create", "--file", typo}, "Permisions"},
 		{"invalid role", []string{"role", "create", "--file", invalid}, "redundant"},
 		{"missing file", []string{"role", "create", "--file", "/nonexistent/role.json"}, "no such file"},
 		{"no file flag", []string{"role", "create"}, "--file is required"},
-		{"copy without description", []string{"role", "copy-v1", "3", "--name", "n"}, "Description"},
+		{"copy without description", []string{"role", "copy-v1", "3", "--name", "n"}, "--description: must not be blank"},
+		{"file field names are the file's", []string{"role", "create", "--file", writeFile(t,
+			`{"Name":"x","Description":"d","PermissionSetId":"nope"}`)}, `{"Field":"PermissionSetId","Problem":`},
 		{"bad output", []string{"role", "get", "1", "--output", "yaml"}, "json or text"},
 	}
 	for _, tt := range tests {
@@ -202,7 +204,8 @@ func TestBadInputSendsNothing(t *testing.T) {
 	// --output json gives the fields as a list.
 	r := cli(t, f.env, "", "owner", "set", "0", "--role-name", " ")
 	var e jsonError
-	if json.Unmarshal([]byte(r.stderr), &e) != nil || len(e.Fields) != 2 || e.Fields[0].Field != "certificateID" || e.ExitCode != 2 {
+	if json.Unmarshal([]byte(r.stderr), &e) != nil || len(e.Fields) != 2 || e.Fields[0].Field != "CERT_ID" ||
+		e.Fields[1].Field != "--role-name" || e.ExitCode != 2 {
 		t.Errorf("json validation error: %q", r.stderr)
 	}
 }
@@ -356,9 +359,108 @@ func TestTimeoutAndInterrupt(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
-	r := cli(t, nil, "", "help")
-	if r.code != 0 || !strings.Contains(r.stdout, "owner set CERT_ID") || !strings.Contains(r.stdout, "Exit codes") {
-		t.Errorf("help: %+v", r)
+	tests := []struct {
+		args     []string
+		code     int
+		stdout   []string // what the help on stdout holds
+		toStderr bool     // usage errors print the help on stderr
+	}{
+		{[]string{"help"}, 0, []string{"owner set CERT_ID", "cert list", "role apply", "Exit codes"}, false},
+		{[]string{"--help"}, 0, []string{"owner set CERT_ID"}, false},
+		{[]string{"-h"}, 0, []string{"owner set CERT_ID"}, false},
+		{nil, 2, nil, true},
+		{[]string{"owner", "--help"}, 0, []string{"owner set CERT_ID", "owner set --query", "owner clear"}, false},
+		{[]string{"role", "-h"}, 0, []string{"role create", "role apply"}, false},
+		{[]string{"help", "cert"}, 0, []string{"cert get", "cert list"}, false},
+		{[]string{"owner"}, 2, nil, true},
+		{[]string{"role", "create", "--help"}, 0, []string{"keyfactor role create --file FILE", "-file", "-dry-run", "-timeout"}, false},
+		{[]string{"owner", "set", "-h"}, 0, []string{"owner set CERT_ID", "owner set --query", "-role-id", "-state", "-plan"}, false},
+		{[]string{"help", "role", "apply"}, 0, []string{"keyfactor role apply --file FILE [--plan]", "-plan"}, false},
+		{[]string{"--version"}, 0, []string{"keyfactor 0."}, false},
+		{[]string{"version"}, 0, []string{"keyfactor-go SDK"}, false},
+		{[]string{"nope"}, 2, nil, false},
+	}
+	for _, tt := range tests {
+		r := cli(t, nil, "", tt.args...)
+		if r.code != tt.code {
+			t.Errorf("%v: exit %d, want %d: %+v", tt.args, r.code, tt.code, r)
+		}
+		for _, want := range tt.stdout {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("%v: stdout lacks %q:\n%s", tt.args, want, r.stdout)
+			}
+		}
+		if tt.toStderr && (r.stdout != "" || !strings.Contains(r.stderr, "usage: keyfactor")) {
+			t.Errorf("%v: the usage belongs on stderr: %+v", tt.args, r)
+		}
+		if tt.code == 0 && r.stderr != "" {
+			t.Errorf("%v: stderr %q", tt.args, r.stderr)
+		}
+	}
+}
+
+// TestMessagesForPeople: the fix is in the message.
+func TestMessagesForPeople(t *testing.T) {
+	f := newFake(t)
+	// An unknown CA: the server's own certificate is not in the env.
+	var env []string
+	for _, kv := range f.env {
+		if !strings.HasPrefix(kv, "KEYFACTOR_CA_CERT=") {
+			env = append(env, kv)
+		}
+	}
+	r := cli(t, env, "", "role", "get", "1", "--output", "text")
+	if r.code != 6 || !strings.Contains(r.stderr, "set KEYFACTOR_CA_CERT") {
+		t.Errorf("unknown CA: %+v", r)
+	}
+	// The method and URL appear once.
+	if n := strings.Count(r.stderr, "/Security/Roles/1"); n != 1 {
+		t.Errorf("the URL appears %d times: %s", n, r.stderr)
+	}
+	// An http:// server says how to allow it; keyfactortest's Env does.
+	plain := keyfactortest.NewServer()
+	defer plain.Close()
+	var noAllow []string
+	for _, kv := range plain.Env() {
+		if !strings.HasPrefix(kv, "KEYFACTOR_ALLOW_INSECURE_HTTP=") {
+			noAllow = append(noAllow, kv)
+		}
+	}
+	if r := cli(t, noAllow, "", "role", "get", "1"); r.code != 2 || !strings.Contains(r.stderr, "KEYFACTOR_ALLOW_INSECURE_HTTP=true") {
+		t.Errorf("http without the variable: %+v", r)
+	}
+	if r := cli(t, plain.Env(), "", "role", "get", "1"); r.code != 0 || !strings.Contains(r.stdout, `"Name": "Administrator"`) {
+		t.Errorf("keyfactortest Env: %+v", r)
+	}
+	// A timeout names --timeout.
+	srv, _ := hangingServer(t)
+	r = cli(t, envFor(srv.URL, srv.Certificate(), "u", "D", "p"), "", "role", "get", "1", "--timeout", "300ms", "--output", "text")
+	if r.code != 6 || !strings.Contains(r.stderr, "--timeout 300ms reached") {
+		t.Errorf("timeout: %+v", r)
+	}
+	// A duplicate name is a conflict (exit 5) that says so.
+	if r := cli(t, f.env, "", "role", "create", "--file", writeFile(t, roleJSON)); r.code != 0 {
+		t.Fatalf("create: %+v", r)
+	}
+	if r := cli(t, f.env, "", "role", "create", "--file", writeFile(t, roleJSON)); r.code != 5 || !strings.Contains(r.stderr, "already exists") {
+		t.Errorf("duplicate: %+v", r)
+	}
+}
+
+// TestQuietByDefault: retries that end in success print nothing on stderr
+// without -v.
+func TestQuietByDefault(t *testing.T) {
+	// One lost answer and its retry (after the CLI's default 500 ms wait).
+	f := newFake(t)
+	f.FailNext(1, keyfactortest.Fault{Method: "GET", Drop: keyfactortest.DropBeforeHandler})
+	r := cli(t, f.env, "", "role", "get", "1")
+	if r.code != 0 || r.stderr != "" {
+		t.Errorf("retried get: %+v", r)
+	}
+	f.FailNext(1, keyfactortest.Fault{Method: "GET", Drop: keyfactortest.DropBeforeHandler})
+	if r := cli(t, f.env, "", "role", "get", "1", "-v"); r.code != 0 || !strings.Contains(r.stderr, "request failed") ||
+		!strings.Contains(r.stderr, "retrying request") {
+		t.Errorf("-v shows the retry: %+v", r)
 	}
 }
 

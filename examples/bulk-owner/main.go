@@ -72,11 +72,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 
 	req := keyfactor.UpdateOwnerRequest{NewRoleName: keyfactor.Ptr(*roleName), CollectionID: *collection}
+	updated, failures := 0, 0
 	results, err := client.Certificates.UpdateOwners(ctx, ids, req, keyfactor.BulkOptions{
 		Concurrency: *concurrency,
-		Progress: func(done, total int, _ keyfactor.OwnerResult) {
+		// Progress calls are serialized, so the counters need no lock.
+		Progress: func(done, total int, r keyfactor.OwnerResult) {
+			if r.Err == nil {
+				updated++
+			} else {
+				failures++
+			}
 			if done%100 == 0 || done == total {
-				fmt.Fprintf(stderr, "\rupdated %d/%d", done, total)
+				fmt.Fprintf(stderr, "\r%d/%d done: %d updated, %d failed", done, total, updated, failures)
 			}
 		},
 	})
