@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/keyfactor-sdk/keyfactor-go"
 )
@@ -76,26 +74,10 @@ func certList(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
 		if err != nil {
 			return err
 		}
-		enc := json.NewEncoder(a.stdout)
-		var table *tabwriter.Writer
-		if a.output == "text" {
-			table = tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(table, "ID\tISSUED CN\tNOT AFTER\tSTATE\tOWNER")
-		}
-		for cert, err := range c.Certificates.List(ctx, opts()) {
-			if err != nil {
-				flush(table)
-				return err
-			}
-			if table != nil {
-				fmt.Fprintf(table, "%d\t%s\t%s\t%s\t%s\n", cert.ID, cert.IssuedCN, cert.NotAfter.Format("2006-01-02"),
-					cert.CertStateString, ownerText(&cert))
-			} else if err := enc.Encode(cert); err != nil {
-				return err
-			}
-		}
-		flush(table)
-		return nil
+		return stream(a, c.Certificates.List(ctx, opts()), "ID\tISSUED CN\tNOT AFTER\tSTATE\tOWNER", func(cert keyfactor.Certificate) string {
+			return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", cert.ID, cert.IssuedCN, cert.NotAfter.Format("2006-01-02"),
+				cert.CertStateString, ownerText(&cert))
+		})
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"iter"
 	"strings"
 	"text/tabwriter"
 
@@ -31,34 +32,35 @@ func roleList(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
 			return err
 		}
 		opts := keyfactor.ListRolesOptions{Query: *query, PageSize: *pageSize, SortField: *sortField, Descending: *descending}
-		var table *tabwriter.Writer
-		enc := json.NewEncoder(a.stdout)
-		if a.output == "text" {
-			table = tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(table, "ID\tNAME\tCLAIMS\tIMMUTABLE\tEMAIL")
-		}
-		// Rows are written as they arrive, so a long list streams and a
-		// failed page still leaves the earlier ones printed.
-		for r, err := range c.Roles.List(ctx, opts) {
-			if err != nil {
-				flush(table)
-				return err
-			}
-			if table != nil {
-				fmt.Fprintf(table, "%d\t%s\t%d\t%t\t%s\n", r.ID, r.Name, r.ClaimsCount, r.Immutable, r.EmailAddress)
-			} else if err := enc.Encode(r); err != nil {
-				return err
-			}
-		}
-		flush(table)
-		return nil
+		return stream(a, c.Roles.List(ctx, opts), "ID\tNAME\tCLAIMS\tIMMUTABLE\tEMAIL", func(r keyfactor.RoleSummary) string {
+			return fmt.Sprintf("%d\t%s\t%d\t%t\t%s", r.ID, r.Name, r.ClaimsCount, r.Immutable, r.EmailAddress)
+		})
 	}
 }
 
-func flush(t *tabwriter.Writer) {
-	if t != nil {
-		_ = t.Flush()
+// stream prints each item of a list as it arrives: a JSON line, or with
+// --output text a table row (header names the columns, tab-separated). A
+// long list streams, and a page that fails leaves the earlier items
+// printed.
+func stream[T any](a *app, items iter.Seq2[T, error], header string, row func(T) string) error {
+	var table *tabwriter.Writer
+	enc := json.NewEncoder(a.stdout)
+	if a.output == "text" {
+		table = tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+		defer table.Flush()
+		fmt.Fprintln(table, header)
 	}
+	for item, err := range items {
+		if err != nil {
+			return err
+		}
+		if table != nil {
+			fmt.Fprintln(table, row(item))
+		} else if err := enc.Encode(item); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // updateFile is the file role update reads: the v2 update body, or a role
