@@ -432,11 +432,13 @@ func (s *CertificatesService) List(ctx context.Context, opts ListCertificatesOpt
 	if err := v.err(); err != nil {
 		return failed[Certificate](err)
 	}
-	q := &certificateListQuery{pageQuery: newPageQuery(opts.Query, opts.PageSize, opts.SortField, opts.Descending),
-		IncludeRevoked: opts.IncludeRevoked, IncludeExpired: opts.IncludeExpired, CollectionID: opts.CollectionID,
-		IncludeHasPrivateKey: opts.IncludeHasPrivateKey}
-	cl := call{method: http.MethodGet, path: "Certificates", version: v1, query: q}
-	return paginate(ctx, s.c, cl, &q.pageQuery, (*certificateWire).certificate)
+	newCall := func() (call, *pageQuery) {
+		q := &certificateListQuery{pageQuery: newPageQuery(opts.Query, opts.PageSize, opts.SortField, opts.Descending),
+			IncludeRevoked: opts.IncludeRevoked, IncludeExpired: opts.IncludeExpired, CollectionID: opts.CollectionID,
+			IncludeHasPrivateKey: opts.IncludeHasPrivateKey}
+		return call{method: http.MethodGet, path: "Certificates", version: v1, query: q}, &q.pageQuery
+	}
+	return paginate(ctx, s.c, newCall, (*certificateWire).certificate)
 }
 
 // OwnerPlan is what an owner change by query would do: the matching

@@ -465,3 +465,29 @@ func TestApplyWireFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestListCanBeRangedAgainConcurrently: each range over the same sequence
+// reads every page from the first, with its own query (-race checks).
+func TestListCanBeRangedAgainConcurrently(t *testing.T) {
+	c, m := newTestClient(t)
+	m.RegisterResponder("GET", testBase+"/Security/Roles", rolePages(250, 0))
+	roles := c.Roles.List(context.Background(), ListRolesOptions{})
+	counts := make(chan int, 3)
+	for range 3 {
+		go func() {
+			n := 0
+			for _, err := range roles {
+				if err != nil {
+					t.Error(err)
+				}
+				n++
+			}
+			counts <- n
+		}()
+	}
+	for range 3 {
+		if n := <-counts; n != 250 {
+			t.Errorf("a range saw %d roles, want 250", n)
+		}
+	}
+}

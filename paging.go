@@ -48,9 +48,11 @@ func checkPageSize(v *validator, pageSize int) {
 }
 
 // paginate yields every item of a list endpoint, fetching a page only when
-// the loop needs it. cl.query must hold page by pointer, so that advancing
-// PageReturned changes the query sent. An error is yielded once and ends
-// the sequence; breaking out of the loop stops fetching.
+// the loop needs it. newCall builds the request and returns the paging part
+// of its query, which paginate advances; it is called once per iteration,
+// so the sequence can be ranged over again, or from several goroutines. An
+// error is yielded once and ends the sequence; breaking out of the loop
+// stops fetching.
 //
 // Where the list ends is not documented: Keyfactor's own code reads until a
 // page comes back empty. An empty page ends it here too, and so does a page
@@ -59,8 +61,9 @@ func checkPageSize(v *validator, pageSize int) {
 // end: then that page's length counts as a full page from there on, and the
 // next page decides. So a server that honours ReturnLimit costs at most one
 // extra request, and one that caps it loses no item.
-func paginate[W, T any](ctx context.Context, c *Client, cl call, page *pageQuery, convert func(*W) T) iter.Seq2[T, error] {
+func paginate[W, T any](ctx context.Context, c *Client, newCall func() (call, *pageQuery), convert func(*W) T) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
+		cl, page := newCall()
 		full := page.ReturnLimit
 		for n := 1; ; n++ {
 			page.PageReturned = n

@@ -260,9 +260,11 @@ func (s *RolesService) List(ctx context.Context, opts ListRolesOptions) iter.Seq
 	if err := v.err(); err != nil {
 		return failed[RoleSummary](err)
 	}
-	q := &roleListQuery{newPageQuery(opts.Query, opts.PageSize, opts.SortField, opts.Descending)}
-	cl := call{method: http.MethodGet, path: "Security/Roles", version: v2, query: q}
-	return paginate(ctx, s.c, cl, &q.pageQuery, func(r *RoleSummary) RoleSummary { return *r })
+	newCall := func() (call, *pageQuery) {
+		q := &roleListQuery{newPageQuery(opts.Query, opts.PageSize, opts.SortField, opts.Descending)}
+		return call{method: http.MethodGet, path: "Security/Roles", version: v2, query: q}, &q.pageQuery
+	}
+	return paginate(ctx, s.c, newCall, func(r *RoleSummary) RoleSummary { return *r })
 }
 
 // GetByName returns the role whose Name is exactly name (compared
