@@ -88,11 +88,7 @@ func TestE2EPlanAndApply(t *testing.T) {
 func TestE2EApplyUnderFaults(t *testing.T) {
 	srv := keyfactortest.NewServer(keyfactortest.WithSeed(2026))
 	t.Cleanup(srv.Close)
-	c, err := keyfactor.NewClient(keyfactor.Config{BaseURL: srv.URL, AllowInsecureHTTP: true, Retry: fastRetry,
-		Auth: keyfactor.BasicAuth{Username: keyfactortest.AdminUser, Password: keyfactortest.AdminPassword}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := e2eClient(t, srv, keyfactor.Config{})
 	srv.FailRandomly(0.20, keyfactortest.Fault{Drop: keyfactortest.DropAfterHandler})
 	srv.FailRandomly(0.15, keyfactortest.Fault{Status: 503})
 	ctx := context.Background()

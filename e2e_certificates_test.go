@@ -64,8 +64,7 @@ func TestE2ECertificateReads(t *testing.T) {
 
 	// A caller allowed to read collection 5 only.
 	srv.AddUser(keyfactortest.User{Name: `KEYEXAMPLE\col5`, Password: "col5-pw", Permissions: []string{"/certificates/collections/read/5/"}})
-	scoped, _ := keyfactor.NewClient(keyfactor.Config{BaseURL: srv.URL, HTTPClient: srv.Client(), Retry: fastRetry,
-		Auth: keyfactor.BasicAuth{Username: `KEYEXAMPLE\col5`, Password: "col5-pw"}})
+	scoped := e2eClient(t, srv, keyfactor.Config{Auth: keyfactor.BasicAuth{Username: `KEYEXAMPLE\col5`, Password: "col5-pw"}})
 	for _, err := range scoped.Certificates.List(ctx, keyfactor.ListCertificatesOptions{}) {
 		if !errors.Is(err, keyfactor.ErrForbidden) {
 			t.Errorf("global list with a collection permission: %v", err)

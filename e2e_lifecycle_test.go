@@ -177,13 +177,8 @@ func (h hookTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // writer at a chosen point of Modify.
 func modifyClient(t *testing.T, srv *keyfactortest.Server, before, after func()) *keyfactor.Client {
 	t.Helper()
-	c, err := keyfactor.NewClient(keyfactor.Config{BaseURL: srv.URL, Retry: fastRetry,
-		Auth:       keyfactor.BasicAuth{Username: keyfactortest.AdminUser, Password: keyfactortest.AdminPassword},
+	return e2eClient(t, srv, keyfactor.Config{
 		HTTPClient: &http.Client{Transport: hookTransport{base: srv.Client().Transport, method: "PUT", before: before, after: after}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 func addPermission(p string) func(*keyfactor.Role) error {

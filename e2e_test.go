@@ -22,17 +22,30 @@ func newE2E(t *testing.T, opts ...keyfactortest.Option) (*keyfactortest.Server, 
 	t.Helper()
 	srv := keyfactortest.NewTLSServer(opts...)
 	t.Cleanup(srv.Close)
-	c, err := keyfactor.NewClient(keyfactor.Config{
-		BaseURL:    srv.URL,
-		Auth:       keyfactor.BasicAuth{Username: keyfactortest.AdminUser, Password: keyfactortest.AdminPassword},
-		HTTPClient: srv.Client(),
-		Retry:      fastRetry,
-		UserAgent:  "e2e-test/1",
-	})
+	return srv, e2eClient(t, srv, keyfactor.Config{UserAgent: "e2e-test/1"})
+}
+
+// e2eClient is the one way the end-to-end tests build a Client for a fake
+// server: cfg with the server's URL and trust, fast retries and, unless cfg
+// sets them, the administrator's credentials.
+func e2eClient(t *testing.T, srv *keyfactortest.Server, cfg keyfactor.Config) *keyfactor.Client {
+	t.Helper()
+	cfg.BaseURL = srv.URL
+	cfg.AllowInsecureHTTP = strings.HasPrefix(srv.URL, "http:")
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = srv.Client()
+	}
+	if cfg.Auth == nil {
+		cfg.Auth = keyfactor.BasicAuth{Username: keyfactortest.AdminUser, Password: keyfactortest.AdminPassword}
+	}
+	if cfg.Retry == (keyfactor.RetryPolicy{}) {
+		cfg.Retry = fastRetry
+	}
+	c, err := keyfactor.NewClient(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv, c
+	return c
 }
 
 func mixedClaimsRole(name string) keyfactor.CreateRoleRequest {
@@ -149,11 +162,7 @@ func TestE2EOwners(t *testing.T) {
 	// A user allowed to change owners in collection 5 only.
 	srv.AddUser(keyfactortest.User{Name: `KEYEXAMPLE\col5`, Password: "pw-col5",
 		Permissions: []string{keyfactor.CollectionPermission("change_owner", 5)}})
-	limited, err := keyfactor.NewClient(keyfactor.Config{BaseURL: srv.URL, HTTPClient: srv.Client(), Retry: fastRetry,
-		Auth: keyfactor.BasicAuth{Username: "col5", Domain: "KEYEXAMPLE", Password: "pw-col5"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	limited := e2eClient(t, srv, keyfactor.Config{Auth: keyfactor.BasicAuth{Username: "col5", Domain: "KEYEXAMPLE", Password: "pw-col5"}})
 	if err := limited.Certificates.ClearOwner(ctx, 42, keyfactor.OwnerScope{CollectionID: 5}); err != nil {
 		t.Errorf("in its collection: %v", err)
 	}
@@ -161,8 +170,7 @@ func TestE2EOwners(t *testing.T) {
 	if !errors.Is(err, keyfactor.ErrForbidden) || !errors.As(err, &apiErr) || !strings.Contains(apiErr.Message, "change_owner") {
 		t.Errorf("outside its collection: %v", err)
 	}
-	bad, _ := keyfactor.NewClient(keyfactor.Config{BaseURL: srv.URL, HTTPClient: srv.Client(),
-		Auth: keyfactor.BasicAuth{Username: "col5", Domain: "KEYEXAMPLE", Password: "wrong"}})
+	bad := e2eClient(t, srv, keyfactor.Config{Auth: keyfactor.BasicAuth{Username: "col5", Domain: "KEYEXAMPLE", Password: "wrong"}})
 	if err := bad.Certificates.ClearOwner(ctx, 42, keyfactor.OwnerScope{}); !errors.Is(err, keyfactor.ErrUnauthorized) {
 		t.Errorf("wrong password: %v", err)
 	}
@@ -265,11 +273,8 @@ func TestE2EOAuthOneToken(t *testing.T) {
 	defer srv.Close()
 	srv.AddOAuthClient("kf-sdk", "cs-e2e", "/")
 	srv.AddCertificate(keyfactortest.Certificate{ID: 1})
-	c, err := keyfactor.NewClient(keyfactor.Config{BaseURL: srv.URL, HTTPClient: srv.Client(), Retry: fastRetry,
-		Auth: keyfactor.OAuth2ClientCredentials{TokenURL: srv.TokenURL, ClientID: "kf-sdk", ClientSecret: "cs-e2e"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := e2eClient(t, srv, keyfactor.Config{Auth: keyfactor.OAuth2ClientCredentials{TokenURL: srv.TokenURL, ClientID: "kf-sdk",
+		ClientSecret: "cs-e2e"}})
 	var wg sync.WaitGroup
 	errs := make(chan error, 50)
 	for range 50 {
