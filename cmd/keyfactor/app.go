@@ -34,6 +34,7 @@ const (
 type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	terminal       bool // stderr is a terminal: show progress there
 
 	// common flags
 	output  string

@@ -247,11 +247,7 @@ func readState(path string) (map[int]bool, error) {
 // stderr when stderr is a terminal, nothing otherwise (logs and pipes stay
 // clean).
 func (a *app) progress(total int) func(error) {
-	f, ok := a.stderr.(*os.File)
-	if !ok || total == 0 {
-		return func(error) {}
-	}
-	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+	if !a.terminal || total == 0 {
 		return func(error) {}
 	}
 	changed, failed := 0, 0
@@ -261,9 +257,19 @@ func (a *app) progress(total int) func(error) {
 		} else {
 			failed++
 		}
-		fmt.Fprintf(f, "\r%d/%d: %d changed, %d failed", changed+failed, total, changed, failed)
+		fmt.Fprintf(a.stderr, "\r%d/%d: %d changed, %d failed", changed+failed, total, changed, failed)
 		if changed+failed == total {
-			fmt.Fprintln(f)
+			fmt.Fprintln(a.stderr)
 		}
 	}
+}
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -198,4 +199,25 @@ func lines(t *testing.T, path string) int {
 		t.Fatal(err)
 	}
 	return bytes.Count(b, []byte("\n"))
+}
+
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	var buf bytes.Buffer
+	a := &app{stderr: &buf, terminal: true}
+	step := a.progress(3)
+	step(nil)
+	step(errors.New("boom"))
+	step(nil)
+	if got := buf.String(); !strings.HasSuffix(got, "\r3/3: 2 changed, 1 failed\n") || !strings.HasPrefix(got, "\r1/3: 1 changed, 0 failed") {
+		t.Errorf("progress = %q", got)
+	}
+	buf.Reset()
+	a.terminal = false
+	a.progress(3)(nil)
+	if buf.Len() != 0 {
+		t.Errorf("progress without a terminal: %q", buf.String())
+	}
+	if isTerminal(&buf) {
+		t.Error("a buffer is not a terminal")
+	}
 }
