@@ -457,6 +457,7 @@ func (c *Client) scrub(e *APIError, req *http.Request) {
 	}
 	e.ErrorCode = redactSecrets(e.ErrorCode, secrets...)
 	e.Message = redactSecrets(e.Message, secrets...)
+	e.location = redactSecrets(e.location, secrets...)
 	if body := redactSecrets(string(e.Body), secrets...); body != string(e.Body) {
 		e.Body = []byte(body)
 	}
