@@ -65,7 +65,7 @@ func TestE2EPlanAndApply(t *testing.T) {
 	srv.ResetRequests()
 	admin := keyfactor.CreateRoleRequest{Name: keyfactortest.AdministratorRoleName, Description: "mine", Permissions: []string{"/"}}
 	p, _, err = c.Roles.Apply(ctx, admin)
-	if err == nil || !strings.Contains(err.Error(), "immutable") || p == nil || p.Action != keyfactor.ActionUpdate {
+	if !errors.Is(err, keyfactor.ErrImmutable) || !strings.Contains(err.Error(), "immutable") || p == nil || p.Action != keyfactor.ActionUpdate {
 		t.Fatalf("Apply(Administrator) = %+v, %v", p, err)
 	}
 	if n := countRequests(srv, "PUT", ""); n != 0 {

@@ -40,6 +40,10 @@ var (
 	// errors.As and errors.Is. Roles.Create and Roles.Clone already look the
 	// role up before returning such an error.
 	ErrOutcomeUnknown = errors.New("keyfactor: outcome unknown")
+	// ErrImmutable matches Roles.Apply's refusal to change a built-in
+	// immutable role (Command's Administrator), which it reports without
+	// sending anything.
+	ErrImmutable = errors.New("keyfactor: role is immutable")
 	// ErrDryRun matches the error of every call of a Client whose
 	// Config.DryRun is set: the request was built and shown, not sent.
 	ErrDryRun = errors.New("keyfactor: dry run: request not sent")

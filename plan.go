@@ -81,7 +81,8 @@ func (s *RolesService) plan(ctx context.Context, op string, desired CreateRoleRe
 // was lost is reconciled as Create does, and an update is idempotent. Any
 // failure returns an error (with the plan); a nil error means the server
 // holds the desired role. The built-in immutable role is never changed:
-// Apply returns an error for it when it differs, and sends nothing.
+// when it differs Apply sends nothing and returns an error matching
+// ErrImmutable.
 func (s *RolesService) Apply(ctx context.Context, desired CreateRoleRequest) (*RolePlan, *Role, error) {
 	p, err := s.plan(ctx, "Roles.Apply", desired)
 	if err != nil {
@@ -96,8 +97,8 @@ func (s *RolesService) Apply(ctx context.Context, desired CreateRoleRequest) (*R
 	}
 	cur := p.Current
 	if cur.Immutable {
-		return p, nil, fmt.Errorf("keyfactor: Roles.Apply: role %q (id %d) is immutable and differs from the desired role (%s); it is not changed",
-			cur.Name, cur.ID, describeChanges(p.Changes))
+		return p, nil, fmt.Errorf("keyfactor: Roles.Apply: role %q (id %d) differs from the desired role (%s) and is not changed: %w",
+			cur.Name, cur.ID, describeChanges(p.Changes), ErrImmutable)
 	}
 	role, err := s.update(ctx, "Roles.Apply", UpdateRoleRequest{ID: cur.ID, Name: desired.Name, Description: desired.Description,
 		EmailAddress: desired.EmailAddress, PermissionSetID: cmp.Or(desired.PermissionSetID, cur.PermissionSetID),

@@ -238,6 +238,8 @@ func exitCode(err error) int {
 		return exitAuth
 	case errors.Is(err, keyfactor.ErrNotFound):
 		return exitNotFound
+	case errors.Is(err, keyfactor.ErrImmutable), errors.Is(err, keyfactor.ErrConflict):
+		return exitClientError
 	case errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500:
 		return exitClientError
 	case errors.Is(err, context.Canceled):

@@ -107,6 +107,12 @@ func TestRoleApply(t *testing.T) {
 	if r.code != 0 || strings.Count(r.stdout, `"Action":"update"`) != 2 {
 		t.Errorf("apply the change: %+v", r)
 	}
+	// The immutable built-in role: refused, exit 5, nothing written.
+	f.ResetRequests()
+	r = cli(t, f.env, "", "role", "apply", "--file", writeFile(t, `{"Name":"Administrator","Description":"mine","Permissions":["/"]}`))
+	if r.code != 5 || !strings.Contains(r.stdout, "immutable") || writesIn(f) != 0 {
+		t.Errorf("immutable: %+v", r)
+	}
 	// One role holding a bad permission: exit 2, nothing sent.
 	f.ResetRequests()
 	r = cli(t, f.env, "", "role", "apply", "--file", writeFile(t, `{"Name":"X","Description":"d","Permissions":["Portal:Read"]}`))
