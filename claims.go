@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // ClaimType says what kind of identity a Claim names. The zero value is
@@ -43,13 +44,15 @@ func (t ClaimType) number() (n int, ok bool) {
 // wireNumber returns the integer a request carries for t: a known claim
 // type's, or the integer of a claim type that a newer server reported as a
 // number (kept as decimal text), so that a role read from such a server can
-// be written back unchanged.
+// be written back unchanged. Decoding turns a known integer into its name,
+// so decimal text of a known integer ("0") never comes from a server and is
+// refused rather than read as that type.
 func (t ClaimType) wireNumber() (n int, ok bool) {
 	if n, ok := t.number(); ok {
 		return n, true
 	}
 	n, err := strconv.Atoi(string(t))
-	return n, err == nil && n >= 0 && strconv.Itoa(n) == string(t)
+	return n, err == nil && n >= len(claimTypes) && strconv.Itoa(n) == string(t)
 }
 
 // UnmarshalJSON accepts Keyfactor's integer or a name in any case and yields
@@ -64,8 +67,8 @@ func (t *ClaimType) UnmarshalJSON(b []byte) error {
 	}
 	if len(b) > 0 && b[0] == '"' {
 		var name string
-		if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 {
-			name = string(b[1 : len(b)-1]) // no escapes: no need to decode
+		if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b) {
+			name = string(b[1 : len(b)-1]) // no escapes, valid UTF-8: nothing to decode
 		} else if err := json.Unmarshal(b, &name); err != nil {
 			return fmt.Errorf("keyfactor: claim type: %w", err)
 		}

@@ -420,3 +420,23 @@ func TestRetryPolicyDefaults(t *testing.T) {
 		}
 	}
 }
+
+func TestCallIdempotency(t *testing.T) {
+	tests := []struct {
+		cl   call
+		want bool
+	}{
+		{call{method: http.MethodGet}, true},
+		{call{method: http.MethodPut}, true},
+		{call{method: http.MethodDelete}, true},
+		{call{method: http.MethodPost}, false},
+		{call{method: http.MethodPatch}, false},
+		{call{method: http.MethodPost, repeat: idempotent}, true},
+		{call{method: http.MethodPut, repeat: notIdempotent}, false},
+	}
+	for _, tt := range tests {
+		if got := tt.cl.idempotent(); got != tt.want {
+			t.Errorf("%s (repeat %d): idempotent = %v, want %v", tt.cl.method, tt.cl.repeat, got, tt.want)
+		}
+	}
+}

@@ -425,7 +425,7 @@ func TestClaimTypeJSON(t *testing.T) {
 			t.Errorf("%s.wireNumber() = %d, %v; want %d", ct, n, ok, i)
 		}
 	}
-	for ct, want := range map[ClaimType]bool{"9": true, "12": true, "Robot": false, "-1": false, "07": false, "": false} {
+	for ct, want := range map[ClaimType]bool{"9": true, "12": true, "0": false, "6": false, "Robot": false, "-1": false, "07": false, "": false} {
 		if _, ok := ct.wireNumber(); ok != want {
 			t.Errorf("%q.wireNumber() ok = %v, want %v", ct, ok, want)
 		}

@@ -447,3 +447,24 @@ func TestClaimTypeOf(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseQuery: the query parser never panics, and what it accepts names
+// only known fields and operators.
+func FuzzParseQuery(f *testing.F) {
+	for _, s := range []string{`Name -eq "x"`, `((Name -eq "PKI Admins"))`, `Name -startswith "a" AND Name -ne "b"`,
+		`Name -eq "a" and name -contains ""`, `Name -lt 5`, `"`, ``, `Name -eq "a" AND`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		clauses, err := parseQuery(q, "Name", "IssuedCN")
+		if err != nil {
+			return
+		}
+		for _, c := range clauses {
+			if c.field != "Name" && c.field != "IssuedCN" || !strings.HasPrefix(c.op, "-") || strings.Contains(c.value, `"`) {
+				t.Fatalf("parseQuery(%q) accepted %+v", q, c)
+			}
+		}
+		matches(clauses, func(string) string { return "x" })
+	})
+}
