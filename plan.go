@@ -51,10 +51,7 @@ func (s *RolesService) Plan(ctx context.Context, desired CreateRoleRequest) (*Ro
 
 func (s *RolesService) plan(ctx context.Context, op string, desired CreateRoleRequest) (*RolePlan, error) {
 	v := newValidator(op)
-	checkRoleText(v, desired.Name, desired.Description, desired.EmailAddress)
-	checkGUID(v, "PermissionSetID", desired.PermissionSetID)
-	s.noteUnknown(ctx, checkPermissionsV2(v, desired.Permissions))
-	checkClaims(v, desired.Claims, false)
+	s.checkDefinition(ctx, v, desired, false)
 	if err := v.err(); err != nil {
 		return nil, err
 	}

@@ -182,10 +182,7 @@ func (s *RolesService) Create(ctx context.Context, req CreateRoleRequest) (*Role
 // claim type newer than this SDK.
 func (s *RolesService) create(ctx context.Context, op string, req CreateRoleRequest, fromServer bool) (*Role, error) {
 	v := newValidator(op)
-	checkRoleText(v, req.Name, req.Description, req.EmailAddress)
-	checkGUID(v, "PermissionSetID", req.PermissionSetID)
-	s.noteUnknown(ctx, checkPermissionsV2(v, req.Permissions))
-	checkClaims(v, req.Claims, fromServer)
+	s.checkDefinition(ctx, v, req, fromServer)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -379,16 +376,13 @@ func (s *RolesService) Update(ctx context.Context, req UpdateRoleRequest) (*Role
 func (s *RolesService) update(ctx context.Context, op string, req UpdateRoleRequest) (*Role, error) {
 	v := newValidator(op)
 	v.positive("ID", req.ID)
-	checkRoleText(v, req.Name, req.Description, req.EmailAddress)
-	checkGUID(v, "PermissionSetID", req.PermissionSetID)
+	s.checkDefinition(ctx, v, req.definition(), true)
 	if req.Permissions == nil {
 		v.add("Permissions", "nil would clear the role's permissions: pass an empty slice to clear them, or use Modify")
 	}
 	if req.Claims == nil {
 		v.add("Claims", "nil would clear the role's claims: pass an empty slice to clear them, or use Modify")
 	}
-	s.noteUnknown(ctx, checkPermissionsV2(v, req.Permissions))
-	checkClaims(v, req.Claims, true)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -493,6 +487,17 @@ func (s *RolesService) Delete(ctx context.Context, id int) error {
 		return nil
 	}
 	return err
+}
+
+// checkDefinition applies the rules every v2 role write shares (Create,
+// Clone, Update, Modify, Plan, Apply) and notes, at debug level,
+// permissions the SDK does not know. fromServer allows what a role read
+// back may carry: a claim type newer than the SDK, a scheme in Provider.
+func (s *RolesService) checkDefinition(ctx context.Context, v *validator, d CreateRoleRequest, fromServer bool) {
+	checkRoleText(v, d.Name, d.Description, d.EmailAddress)
+	checkGUID(v, "PermissionSetID", d.PermissionSetID)
+	s.noteUnknown(ctx, checkPermissionsV2(v, d.Permissions))
+	checkClaims(v, d.Claims, fromServer)
 }
 
 func (s *RolesService) noteUnknown(ctx context.Context, unknown []string) {
