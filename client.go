@@ -368,7 +368,7 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, error) {
 		// Only a failure that ended the attempts (not a context that ended
 		// during a wait between them) says anything about the last attempt.
 		var ae *attemptsError
-		lastMayHaveActed := errors.As(err, &ae) && r.attempt.mayHaveActed(ae.err)
+		lastMayHaveActed := errors.As(err, &ae) && !r.attempt.neverConnected(ae.err)
 		err = r.attempt.settle(requestError(r.method, r.url, "", err), lastMayHaveActed)
 		c.log(ctx, r, 0, err)
 		return nil, err

@@ -121,10 +121,6 @@ func (a *attempt) neverConnected(err error) bool {
 	return a.dialing.Load() && !a.connected.Load()
 }
 
-// mayHaveActed reports whether the attempt that failed with err may have
-// reached the server and been acted on.
-func (a *attempt) mayHaveActed(err error) bool { return !a.neverConnected(err) }
-
 // checked records the outcome of one attempt: whether the server may have
 // acted on it. The previous attempt's outcome becomes "earlier", since
 // another attempt followed it.
@@ -150,7 +146,7 @@ func (a *attempt) settle(err error, lastMayHaveActed bool) error {
 func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	a := attemptFrom(ctx)
 	if err != nil {
-		a.checked(a.mayHaveActed(err))
+		a.checked(!a.neverConnected(err))
 	} else {
 		a.checked(resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout)
 	}
