@@ -411,6 +411,12 @@ type ListCertificatesOptions struct {
 	Descending bool
 }
 
+// check reports bad options into v, field names after prefix.
+func (o ListCertificatesOptions) check(v *validator, prefix string) {
+	checkPageSize(v, prefix+"PageSize", o.PageSize)
+	v.notNegative(prefix+"CollectionID", o.CollectionID)
+}
+
 // certificateListQuery is the query of GET /Certificates. Keyfactor spells
 // its parameters differently (IncludeRevoked, collectionId): each is sent
 // as Keyfactor's own SDK sends it.
@@ -427,8 +433,7 @@ type certificateListQuery struct {
 // does. An error is yielded once and ends the sequence.
 func (s *CertificatesService) List(ctx context.Context, opts ListCertificatesOptions) iter.Seq2[Certificate, error] {
 	v := newValidator("Certificates.List")
-	checkPageSize(v, opts.PageSize)
-	v.notNegative("CollectionID", opts.CollectionID)
+	opts.check(v, "")
 	if err := v.err(); err != nil {
 		return failed[Certificate](err)
 	}
@@ -459,7 +464,7 @@ type OwnerPlan struct {
 func (s *CertificatesService) PlanOwners(ctx context.Context, opts ListCertificatesOptions, req UpdateOwnerRequest) (*OwnerPlan, error) {
 	v := newValidator("Certificates.PlanOwners")
 	req.check(v)
-	checkPageSize(v, opts.PageSize)
+	opts.check(v, "opts.") // req has a CollectionID of its own
 	if err := v.err(); err != nil {
 		return nil, err
 	}

@@ -146,6 +146,11 @@ func TestPlanOwners(t *testing.T) {
 			t.Errorf("PlanOwners sent %s", r.Method)
 		}
 	}
-	_, err = c.Certificates.PlanOwners(context.Background(), ListCertificatesOptions{PageSize: 5000}, UpdateOwnerRequest{})
-	assertValidation(t, err, "Certificates.PlanOwners", []string{"NewRoleID", "PageSize"}, "")
+	before := m.GetTotalCallCount()
+	_, err = c.Certificates.PlanOwners(context.Background(), ListCertificatesOptions{PageSize: 5000, CollectionID: -1},
+		UpdateOwnerRequest{NewRoleID: Ptr(1), CollectionID: -2})
+	assertValidation(t, err, "Certificates.PlanOwners", []string{"CollectionID", "opts.PageSize", "opts.CollectionID"}, "")
+	if m.GetTotalCallCount() != before {
+		t.Error("invalid input was sent")
+	}
 }

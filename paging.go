@@ -40,10 +40,10 @@ func newPageQuery(query string, pageSize int, sortField string, descending bool)
 	return q
 }
 
-// checkPageSize reports a PageSize outside 0..MaxPageSize.
-func checkPageSize(v *validator, pageSize int) {
+// checkPageSize reports a page size outside 0..MaxPageSize.
+func checkPageSize(v *validator, field string, pageSize int) {
 	if pageSize < 0 || pageSize > MaxPageSize {
-		v.addf("PageSize", "must be between 0 (the default, %d) and %d, got %d", DefaultPageSize, MaxPageSize, pageSize)
+		v.addf(field, "must be between 0 (the default, %d) and %d, got %d", DefaultPageSize, MaxPageSize, pageSize)
 	}
 }
 

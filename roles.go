@@ -253,7 +253,7 @@ func rolePath(id int) string { return "Security/Roles/" + strconv.Itoa(id) }
 // List items are summaries; use Get for a role's permissions and claims.
 func (s *RolesService) List(ctx context.Context, opts ListRolesOptions) iter.Seq2[RoleSummary, error] {
 	v := newValidator("Roles.List")
-	checkPageSize(v, opts.PageSize)
+	checkPageSize(v, "PageSize", opts.PageSize)
 	if err := v.err(); err != nil {
 		return failed[RoleSummary](err)
 	}
