@@ -66,7 +66,8 @@ func rolePages(n, limitCap int) httpmock.Responder {
 		}
 		var items []string
 		for i := (page - 1) * limit; i < min(page*limit, n); i++ {
-			items = append(items, fmt.Sprintf(`{"Id":%d,"Name":"Role %04d","Immutable":false,"ClaimsCount":0}`, i+1, i))
+			items = append(items, fmt.Sprintf(`{"Id":%d,"Name":"Role %04d","EmailAddress":null,"Immutable":false,`+
+				`"PermissionSetId":"00000000-0000-0000-0000-000000000000","ClaimsCount":0}`, i+1, i))
 		}
 		return httpmock.NewStringResponse(200, "["+strings.Join(items, ",")+"]"), nil
 	}
