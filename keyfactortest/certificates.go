@@ -237,7 +237,7 @@ type sanOut struct {
 	ValueHash string `json:"ValueHash"`
 }
 
-// out renders a certificate; hasKey says whether HasPrivateKey is reported
+// certOut renders a certificate; hasKey says whether HasPrivateKey is reported
 // (lists report it only when asked). It runs under s.mu.
 func (s *Server) certOut(c *Certificate, metadata, hasKey bool) certificateOut {
 	out := certificateOut{ID: c.ID, Thumbprint: c.Thumbprint, SerialNumber: c.SerialNumber, IssuedDN: c.IssuedDN,

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -97,8 +98,8 @@ func parsePaging(get func(string) string, sortFields ...string) (paging, string)
 	p := paging{page: 1, limit: 50, sortField: sortFields[0]}
 	for name, dst := range map[string]*int{"PageReturned": &p.page, "ReturnLimit": &p.limit} {
 		if v := get(name); v != "" {
-			var n int
-			if _, err := fmt.Sscanf(v, "%d", &n); err != nil || n <= 0 || fmt.Sprint(n) != v {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
 				return p, fmt.Sprintf("Invalid %s '%s'.", name, v)
 			}
 			*dst = n
