@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -50,22 +49,13 @@ func ownerText(c *keyfactor.Certificate) string {
 	return fmt.Sprintf("%s (role %d)", c.OwnerRoleName, *c.OwnerRoleID)
 }
 
-// listFlags registers the flags that select certificates.
-func listFlags(fs *flag.FlagSet) func() keyfactor.ListCertificatesOptions {
+func certList(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
+	a.followUps = "further pages are read while pages come back full"
 	query := fs.String("query", "", `Keyfactor query, e.g. 'IssuedCN -contains "web"'`)
 	collection := fs.Int("collection-id", 0, "certificates of this collection, with its permissions")
 	revoked := fs.Bool("include-revoked", false, "include revoked certificates")
 	expired := fs.Bool("include-expired", false, "include expired certificates")
 	pageSize := fs.Int("page-size", 0, "certificates per request (default 100, at most 1000)")
-	return func() keyfactor.ListCertificatesOptions {
-		return keyfactor.ListCertificatesOptions{Query: *query, CollectionID: *collection, IncludeRevoked: *revoked,
-			IncludeExpired: *expired, PageSize: *pageSize}
-	}
-}
-
-func certList(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
-	a.followUps = "further pages are read while pages come back full"
-	opts := listFlags(fs)
 	return func(ctx context.Context, args []string) error {
 		if len(args) != 0 {
 			return usagef("cert list takes no arguments; use --query")
@@ -74,7 +64,9 @@ func certList(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
 		if err != nil {
 			return err
 		}
-		return stream(a, c.Certificates.List(ctx, opts()), "ID\tISSUED CN\tNOT AFTER\tSTATE\tOWNER", func(cert keyfactor.Certificate) string {
+		opts := keyfactor.ListCertificatesOptions{Query: *query, CollectionID: *collection, IncludeRevoked: *revoked,
+			IncludeExpired: *expired, PageSize: *pageSize}
+		return stream(a, c.Certificates.List(ctx, opts), "ID\tISSUED CN\tNOT AFTER\tSTATE\tOWNER", func(cert keyfactor.Certificate) string {
 			return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", cert.ID, cert.IssuedCN, cert.NotAfter.Format("2006-01-02"),
 				cert.CertStateString, ownerText(&cert))
 		})
@@ -213,34 +205,31 @@ func reason(err error) string {
 	return oneLine(err.Error())
 }
 
-// readState reads the ids an earlier run finished, one per line.
+// readState reads the ids an earlier run finished, one per line. Only
+// lines ending in a newline count: a kill in the middle of a write can
+// leave a last line cut short ("12" of "1234"), which must not mark
+// another certificate done. Anything else that is not an id is an error.
 func readState(path string) (map[int]bool, error) {
 	done := map[int]bool{}
 	if path == "" {
 		return done, nil
 	}
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return done, nil
 	}
 	if err != nil {
 		return nil, &usageError{err.Error()}
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for line := 1; sc.Scan(); line++ {
-		text := strings.TrimSpace(sc.Text())
-		if text == "" {
-			continue
-		}
-		id, err := strconv.Atoi(text)
-		if err != nil {
-			// A line cut short by a kill mid-write is at the end: ignore it.
-			continue
+	lines := strings.Split(string(data), "\n")
+	for i, line := range lines[:len(lines)-1] { // the last piece has no newline
+		id, err := strconv.Atoi(strings.TrimSpace(line))
+		if err != nil || id <= 0 {
+			return nil, usagef("--state %s: line %d is not a certificate id: %q", path, i+1, line)
 		}
 		done[id] = true
 	}
-	return done, sc.Err()
+	return done, nil
 }
 
 // progress returns a function to call per certificate: a progress line on

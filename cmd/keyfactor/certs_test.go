@@ -221,3 +221,24 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 		t.Error("a buffer is not a terminal")
 	}
 }
+
+func TestReadState(t *testing.T) {
+	dir := t.TempDir()
+	write := func(body string) string {
+		p := filepath.Join(dir, strconv.Itoa(len(body))+".state")
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	done, err := readState(write("1\n17\n12")) // "12" was cut short by a kill
+	if err != nil || len(done) != 2 || !done[1] || !done[17] || done[12] {
+		t.Errorf("cut-short last line: %v, %v", done, err)
+	}
+	if done, err := readState(filepath.Join(dir, "none")); err != nil || len(done) != 0 {
+		t.Errorf("missing file: %v, %v", done, err)
+	}
+	if _, err := readState(write("1\nnot an id\n3\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("garbage in the middle: %v", err)
+	}
+}
