@@ -399,7 +399,8 @@ func TestOAuthFailureAnswersEveryWaiter(t *testing.T) {
 		slowestWithin time.Duration
 	}{
 		{"provider fails after 100ms", 100 * time.Millisecond, 500, time.Minute, 50, time.Second},
-		{"provider hangs, Timeout 1s", 0, 0, time.Second, 10, 2500 * time.Millisecond},
+		// Before the fix, 10 callers took 10 × Timeout; now one Timeout.
+		{"provider hangs, Timeout 300ms", 0, 0, 300 * time.Millisecond, 10, 1500 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
