@@ -365,11 +365,20 @@ func (c *Client) send(ctx context.Context, r *request) (*http.Response, error) {
 	}
 	resp, err := c.http.Do(r.Request)
 	if err != nil {
-		// Only a failure that ended the attempts (not a context that ended
-		// during a wait between them) says anything about the last attempt.
 		var ae *attemptsError
-		lastMayHaveActed := errors.As(err, &ae) && !r.attempt.neverConnected(ae.err)
-		err = r.attempt.settle(requestError(r.method, r.url, "", err), lastMayHaveActed)
+		lastMayHaveActed := false
+		if errors.As(err, &ae) {
+			lastMayHaveActed = !r.attempt.neverConnected(ae.err)
+			err = requestError(r.method, r.url, "", err)
+		} else {
+			// The context ended during a wait between attempts. Its error
+			// alone would blame the deadline for what the last attempt met
+			// (a refused connection, a 503): report that, with why retrying
+			// stopped.
+			err = c.retryStopped(r, err)
+			lastMayHaveActed = r.attempt.pending
+		}
+		err = r.attempt.settle(err, lastMayHaveActed)
 		c.log(ctx, r, 0, err)
 		return nil, err
 	}
@@ -409,10 +418,49 @@ func (c *Client) decode(ctx context.Context, r *request, resp *http.Response, ou
 	if len(bytes.TrimSpace(b)) == 0 {
 		return requestError(r.method, r.url, "", fmt.Errorf("%d response has no body", resp.StatusCode))
 	}
-	if err := json.Unmarshal(b, out); err != nil {
-		return requestError(r.method, r.url, fmt.Sprintf("decode %d response (%s)", resp.StatusCode, excerpt(b, 80)), err)
+	if d, ok := out.(bodyDecoder); ok {
+		err = d.decodeBody(b)
+	} else {
+		err = json.Unmarshal(b, out)
+	}
+	if err != nil {
+		return c.decodeError(r, resp.StatusCode, b, err)
 	}
 	return nil
+}
+
+// bodyDecoder is an out value that decodes a success body itself: a list
+// page, which stops at the length it asked for.
+type bodyDecoder interface{ decodeBody([]byte) error }
+
+// decodeError reports a 2xx body that does not decode. A server or proxy
+// that echoes the request may have put its credentials in the body, and
+// decoders quote what they choke on (a time, a scalar): the excerpt and the
+// decoder's message are both scrubbed, and the decoder's error is not
+// wrapped, so nothing reachable from the error holds the body's text.
+func (c *Client) decodeError(r *request, status int, body []byte, err error) error {
+	secrets := c.secretsOf(r.Request.Request)
+	// Scrub before cutting the excerpt: a secret cut in two would escape
+	// the pattern and show its first half.
+	clean := redactSecrets(string(body[:min(len(body), maxErrorBody)]), secrets...)
+	step := fmt.Sprintf("decode %d response (%s)", status, excerpt([]byte(clean), 80))
+	return requestError(r.method, r.url, step, errors.New(redactSecrets(err.Error(), secrets...)))
+}
+
+// retryStopped is the error of a call whose context ended while it waited
+// to retry: what the last attempt met, and that retrying stopped.
+func (c *Client) retryStopped(r *request, ctxErr error) error {
+	a := r.attempt
+	switch {
+	case a.lastErr != nil:
+		return requestError(r.method, r.url, "", &retryStoppedError{
+			cause: &attemptsError{err: a.lastErr, attempts: a.tries}, ctxErr: ctxErr})
+	case a.lastStatus != 0:
+		apiErr := newAPIError(r.method, r.url, a.lastStatus, a.lastBody)
+		c.scrub(apiErr, r.Request.Request)
+		return &retryStoppedError{cause: apiErr, ctxErr: ctxErr}
+	}
+	return requestError(r.method, r.url, "", ctxErr)
 }
 
 // showDryRun hands the fully built request to Config.DryRun instead of
@@ -446,6 +494,19 @@ func requestError(method, u, step string, err error) error {
 // scrub removes from an error the credentials its request carried, in case
 // the server or a proxy echoed them (debug pages do).
 func (c *Client) scrub(e *APIError, req *http.Request) {
+	secrets := c.secretsOf(req)
+	e.ErrorCode = redactSecrets(e.ErrorCode, secrets...)
+	e.Message = redactSecrets(e.Message, secrets...)
+	e.location = redactSecrets(e.location, secrets...)
+	if body := redactSecrets(string(e.Body), secrets...); body != string(e.Body) {
+		e.Body = []byte(body)
+	}
+}
+
+// secretsOf lists the credentials a request carried, as an echo would show
+// them: its Authorization value, the credential after the scheme, and the
+// authenticator's own secrets (a password, before base64).
+func (c *Client) secretsOf(req *http.Request) []string {
 	var secrets []string
 	if req != nil {
 		authz := req.Header.Get("Authorization")
@@ -455,12 +516,7 @@ func (c *Client) scrub(e *APIError, req *http.Request) {
 	if h, ok := c.auth.(secretHolder); ok {
 		secrets = append(secrets, h.secrets()...)
 	}
-	e.ErrorCode = redactSecrets(e.ErrorCode, secrets...)
-	e.Message = redactSecrets(e.Message, secrets...)
-	e.location = redactSecrets(e.location, secrets...)
-	if body := redactSecrets(string(e.Body), secrets...); body != string(e.Body) {
-		e.Body = []byte(body)
-	}
+	return secrets
 }
 
 // prepareRetry re-authenticates each retry, so a token that expired while

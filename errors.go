@@ -312,3 +312,17 @@ func (e *bodyReadError) Error() string {
 }
 
 func (e *bodyReadError) Unwrap() []error { return []error{e.apiErr, e.err} }
+
+// retryStoppedError is the failure of a call whose context ended while it
+// waited to retry: the last attempt's failure (an *APIError or a transport
+// error), then the context's error. Both stay reachable with errors.Is and
+// errors.As.
+type retryStoppedError struct {
+	cause, ctxErr error
+}
+
+func (e *retryStoppedError) Error() string {
+	return e.cause.Error() + " (then stopped waiting to retry: " + e.ctxErr.Error() + ")"
+}
+
+func (e *retryStoppedError) Unwrap() []error { return []error{e.cause, e.ctxErr} }

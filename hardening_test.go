@@ -3,6 +3,7 @@ package keyfactor
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -457,4 +458,71 @@ func FuzzRedactSecrets(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDecodeErrorsAreScrubbed: a 2xx body that fails to decode is quoted
+// in the error; when it echoes the request's credentials (a debugging
+// proxy, a misconfigured gateway), they must not reach the error in any
+// form, whichever decoder choked on them.
+func TestDecodeErrorsAreScrubbed(t *testing.T) {
+	const pw, token = `pw<&"Ab9 '#-secret`, "tok-Rr28-bearer-secret"
+	auths := map[string]struct {
+		auth    Authenticator
+		secrets func(authz string) []string
+	}{
+		"basic": {BasicAuth{Username: "jsmith", Password: pw, Domain: "KEYEXAMPLE"}, func(authz string) []string {
+			return []string{pw, authz, strings.TrimPrefix(authz, "Basic ")}
+		}},
+		"bearer": {BearerToken(token), func(authz string) []string { return []string{token, authz} }},
+	}
+	// Each body puts the echo (already JSON-escaped, as a server writing
+	// JSON would) where a different decoder meets it.
+	bodies := map[string]struct {
+		path, body string
+		call       func(*Client) error
+	}{
+		"not JSON at all":  {"Certificates/1", `<html>debug: %s</html>`, getCert},
+		"JSON cut short":   {"Certificates/1", `{"Id": 1, "IssuedCN": "%s"`, getCert},
+		"a time":           {"Certificates/1", `{"Id": 1, "NotAfter": "%s"}`, getCert},
+		"a metadata value": {"Certificates/1", `{"Id": 1, "Metadata": {"echo": {"auth": "%s"}}}`, getCert},
+		"a claim type": {"Security/Roles/1", `{"Id": 1, "Name": "n", "Claims": [{"ClaimType": {"x": "%s"}}]}`,
+			func(c *Client) error { _, err := c.Roles.Get(context.Background(), 1); return err }},
+		"a list page": {"Security/Roles", `[{"Id": 1, "Name": 5, "EmailAddress": "%s"}]`,
+			func(c *Client) error {
+				for _, err := range c.Roles.List(context.Background(), ListRolesOptions{}) {
+					return err
+				}
+				return nil
+			}},
+	}
+	for an, a := range auths {
+		for bn, b := range bodies {
+			t.Run(an+"/"+bn, func(t *testing.T) {
+				var authz string
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					authz = r.Header.Get("Authorization")
+					echo, _ := json.Marshal(authz + " " + pw + " " + token)
+					w.Header().Set("Content-Type", "application/json")
+					_, _ = fmt.Fprintf(w, b.body, strings.Trim(string(echo), `"`))
+				}))
+				defer srv.Close()
+				c := testClient(t, Config{BaseURL: srv.URL, Auth: a.auth})
+				err := b.call(c)
+				if err == nil {
+					t.Fatal("the broken body decoded")
+				}
+				if !strings.Contains(err.Error(), "decode 200 response") {
+					t.Errorf("err = %v", err)
+				}
+				for e := err; e != nil; e = errors.Unwrap(e) {
+					assertNoSecret(t, a.secrets(authz), "error chain", e.Error())
+				}
+			})
+		}
+	}
+}
+
+func getCert(c *Client) error {
+	_, err := c.Certificates.Get(context.Background(), 1, GetCertificateOptions{})
+	return err
 }

@@ -85,6 +85,12 @@ type attempt struct {
 	// the calling goroutine, so they need no lock.
 	pending bool // the attempt just checked may have been acted on
 	earlier bool // an attempt that was followed by another may have been acted on
+	// What the attempt just checked met, for a context that ends while the
+	// next one waits: a transport error, or a status and its first bytes.
+	tries      int
+	lastErr    error
+	lastStatus int
+	lastBody   []byte
 }
 
 type attemptKey struct{}
@@ -145,9 +151,12 @@ func (a *attempt) settle(err error, lastMayHaveActed bool) error {
 // so the transport error (or last response) reaches the caller unchanged.
 func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	a := attemptFrom(ctx)
+	a.tries++
+	a.lastErr, a.lastStatus, a.lastBody = err, 0, nil
 	if err != nil {
 		a.checked(!a.neverConnected(err))
 	} else {
+		a.lastStatus = resp.StatusCode
 		a.checked(resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout)
 	}
 	if ctx.Err() != nil {
@@ -169,7 +178,7 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 		retry = a.idempotent
 	}
 	if retry {
-		bufferBody(resp)
+		a.lastBody = bufferBody(resp)
 	}
 	return retry, nil
 }
@@ -178,10 +187,11 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 // in-memory copy of its first maxErrorBody bytes and drains the rest, so the
 // connection is reused (go-retryablehttp itself drains only 4 KiB) and, if
 // this was the last attempt, the pipeline still reads the server's message.
-func bufferBody(resp *http.Response) {
+func bufferBody(resp *http.Response) []byte {
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	drainClose(resp.Body)
 	resp.Body = io.NopCloser(bytes.NewReader(b))
+	return b
 }
 
 // isPermanentTLSError reports certificate problems that no retry will fix.

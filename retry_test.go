@@ -241,6 +241,25 @@ func TestCancelEndsAWaitAtOnce(t *testing.T) {
 	}
 }
 
+// TestContextEndingAWaitReportsTheLastAttempt: when the context ends while
+// the call waits to retry, the error says what the last attempt met (a 503
+// with the server's message), not only that the deadline passed.
+func TestContextEndingAWaitReportsTheLastAttempt(t *testing.T) {
+	slow := RetryPolicy{MinWait: time.Hour, MaxWait: time.Hour}
+	c, m := newTestClient(t, func(c *Config) { c.Retry = slow })
+	m.RegisterNoResponder(httpmock.NewStringResponder(503, `{"ErrorCode":"0xA0110002","Message":"maintenance window"}`))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	err := c.Certificates.ClearOwner(ctx, 5, OwnerScope{})
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 503 || !errors.Is(err, ErrServer) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v; want the 503 and the deadline", err)
+	}
+	if !strings.Contains(err.Error(), "maintenance window") || !strings.Contains(err.Error(), "stopped waiting to retry") {
+		t.Errorf("err = %v", err)
+	}
+}
+
 // Real sockets from here on: what httpmock cannot show.
 
 // countingTransport is a real transport that counts its dial attempts.
@@ -281,6 +300,27 @@ func TestPOSTIsRetriedWhenTheConnectionIsRefused(t *testing.T) {
 	}
 	if got := dials.Load(); got != DefaultMaxRetries+1 {
 		t.Errorf("dialled %d times, want %d (no lookup)", got, DefaultMaxRetries+1)
+	}
+}
+
+// TestRefusedConnectionUnderADeadlineNamesTheCause: a deadline that ends
+// the backoff after refused connections reports the refusal.
+func TestRefusedConnectionUnderADeadlineNamesTheCause(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	c := testClient(t, Config{BaseURL: "http://" + addr + "/KeyfactorAPI", Retry: RetryPolicy{MinWait: time.Hour, MaxWait: time.Hour}})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = c.Roles.Get(ctx, 1)
+	if !errors.Is(err, syscall.ECONNREFUSED) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v; want the refusal and the deadline", err)
+	}
+	if !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("err = %v", err)
 	}
 }
 
