@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -118,6 +119,71 @@ func TestListReadsEveryPageOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestListSurvivesABrokenServer: a server that breaks the paging protocol
+// ends the walk with an error, in bounded time and memory, and one that
+// caps page sizes oddly loses nothing.
+func TestListSurvivesABrokenServer(t *testing.T) {
+	list := func(c *Client) (n int, err error) {
+		for _, err := range c.Roles.List(context.Background(), ListRolesOptions{}) {
+			if err != nil {
+				return n, err
+			}
+			n++
+		}
+		return n, nil
+	}
+	role := func(i int) string {
+		return fmt.Sprintf(`{"Id":%d,"Name":"Role %04d","Immutable":false,"PermissionSetId":"%s","ClaimsCount":0}`, i, i, psID)
+	}
+
+	t.Run("the same full page forever", func(t *testing.T) {
+		c, m := newTestClient(t)
+		items := make([]string, 100)
+		for i := range items {
+			items[i] = role(i + 1)
+		}
+		m.RegisterResponder("GET", testBase+"/Security/Roles", httpmock.NewStringResponder(200, "["+strings.Join(items, ",")+"]"))
+		n, err := list(c)
+		if err == nil || !strings.Contains(err.Error(), "page 2 repeats page 1") || n != 100 || m.GetTotalCallCount() != 2 {
+			t.Errorf("read %d roles in %d GETs: %v", n, m.GetTotalCallCount(), err)
+		}
+	})
+
+	t.Run("a page far longer than asked for", func(t *testing.T) {
+		c, m := newTestClient(t)
+		huge := "[" + strings.Repeat("{},", 1_000_000) + "{}]" // 2.9 MiB
+		m.RegisterResponder("GET", testBase+"/Security/Roles", httpmock.NewStringResponder(200, huge))
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		n, err := list(c)
+		runtime.ReadMemStats(&after)
+		if err == nil || !strings.Contains(err.Error(), "more than the 100 items asked for") || n != 0 {
+			t.Errorf("read %d roles: %v", n, err)
+		}
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+			t.Errorf("a refused page allocated %d MiB", grew>>20)
+		}
+	})
+
+	t.Run("a cap whose offsets count from the size asked for", func(t *testing.T) {
+		c, m := newTestClient(t)
+		m.RegisterResponder("GET", testBase+"/Security/Roles", func(req *http.Request) (*http.Response, error) {
+			q := req.URL.Query()
+			page, _ := strconv.Atoi(q.Get("PageReturned"))
+			limit, _ := strconv.Atoi(q.Get("ReturnLimit"))
+			var items []string
+			for i := (page - 1) * limit; i < min((page-1)*limit+min(limit, 60), 230); i++ {
+				items = append(items, role(i+1))
+			}
+			return httpmock.NewStringResponse(200, "["+strings.Join(items, ",")+"]"), nil
+		})
+		if n, err := list(c); err != nil || n != 230 {
+			t.Errorf("read %d of 230 roles: %v", n, err)
+		}
+	})
 }
 
 func TestListErrors(t *testing.T) {

@@ -1,7 +1,13 @@
 package keyfactor
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
 	"iter"
 )
 
@@ -58,37 +64,97 @@ func checkPageSize(v *validator, field string, pageSize int) {
 // page comes back empty. An empty page ends it here too, and so does a page
 // shorter than ReturnLimit — except a short first page of serverPageSize
 // items or more, which could be a server capping ReturnLimit rather than the
-// end: then that page's length counts as a full page from there on, and the
-// next page decides. So a server that honours ReturnLimit costs at most one
-// extra request, and one that caps it loses no item.
+// end: then that length is asked for from there on (a server that counted
+// offsets from the size asked for would otherwise skip the items between),
+// and the next page decides. So a server that honours ReturnLimit costs at
+// most one extra request, and one that caps it loses no item.
+//
+// A server that breaks the protocol ends the walk with an error instead of
+// running it without end or into memory: a page longer than the ReturnLimit
+// asked for stops decoding at the first item too many, and a page whose body
+// repeats an earlier page's (a server ignoring PageReturned) ends it.
 func paginate[W, T any](ctx context.Context, c *Client, newCall func() (call, *pageQuery), convert func(*W) T) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
+		var zero T
 		cl, page := newCall()
-		full := page.ReturnLimit
+		seed := maphash.MakeSeed()
+		seen := map[uint64]int{} // page body hash → page number
 		for n := 1; ; n++ {
 			page.PageReturned = n
-			var items []W
-			if err := c.do(ctx, cl, &items); err != nil {
-				var zero T
+			p := pageOf[W]{limit: page.ReturnLimit}
+			if err := c.do(ctx, cl, &p); err != nil {
 				yield(zero, err)
 				return
 			}
-			for i := range items {
-				if !yield(convert(&items[i]), nil) {
-					return
-				}
-			}
-			if len(items) == 0 {
+			if len(p.items) == 0 {
 				return
 			}
-			if len(items) < full {
-				if n > 1 || len(items) < serverPageSize {
+			// Only hashes are kept, with a seed of this walk's own: pages
+			// that differ collide once in 2^64.
+			sum := maphash.Bytes(seed, p.body)
+			if first, ok := seen[sum]; ok {
+				yield(zero, fmt.Errorf("keyfactor: %s %s: page %d repeats page %d: the server ignores PageReturned; stopped reading",
+					cl.method, c.baseURL+"/"+cl.path, n, first))
+				return
+			}
+			seen[sum] = n
+			for i := range p.items {
+				if !yield(convert(&p.items[i]), nil) {
 					return
 				}
-				full = len(items)
+			}
+			if len(p.items) < page.ReturnLimit {
+				if n > 1 || len(p.items) < serverPageSize {
+					return
+				}
+				page.ReturnLimit = len(p.items)
 			}
 		}
 	}
+}
+
+// pageOf decodes one page of a list: a JSON array of at most limit items.
+type pageOf[W any] struct {
+	limit int
+	items []W
+	body  []byte // the raw page, for telling a repeated page
+}
+
+func (p *pageOf[W]) decodeBody(b []byte) error {
+	p.body = b
+	dec := json.NewDecoder(bytes.NewReader(b))
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok == nil { // null: no items
+		return trailing(dec)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return errors.New("a list answer must be a JSON array")
+	}
+	p.items = make([]W, 0, min(p.limit, 256))
+	for dec.More() {
+		if len(p.items) == p.limit {
+			return fmt.Errorf("the page holds more than the %d items asked for (ReturnLimit); stopped reading", p.limit)
+		}
+		p.items = append(p.items, *new(W))
+		if err := dec.Decode(&p.items[len(p.items)-1]); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing ]
+		return err
+	}
+	return trailing(dec)
+}
+
+// trailing refuses anything after the JSON value, as json.Unmarshal does.
+func trailing(dec *json.Decoder) error {
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("data after the JSON value")
+	}
+	return nil
 }
 
 // failed is a sequence that yields only err: how a lister reports input it
