@@ -501,23 +501,35 @@ func TestModifyWireFormat(t *testing.T) {
 	assertValidation(t, err, "Roles.Modify", []string{"id", "change"}, "")
 }
 
-// TestApplyWireFormat: Apply reads by name (list, GET by id), then sends a
-// full PUT keeping the stored permission set when the desired role names
-// none; the immutable role gets no PUT.
+// TestApplyWireFormat: Apply reads by name (list, GET by id), then updates
+// as Modify does (GET, a full PUT keeping the stored permission set when
+// the desired role names none, GET to verify); the immutable role gets no
+// PUT.
 func TestApplyWireFormat(t *testing.T) {
 	c, m := newTestClient(t)
+	stored := string(fixture(t, "role_v2_mixed_claims.json"))
+	changed := strings.Replace(stored, `"Operators of the issuing CAs"`, `"Operators, EU"`, 1)
 	m.RegisterResponder("GET", testBase+"/Security/Roles", fixtureResponder(t, 200, "roles_list_v2.json"))
-	m.RegisterResponder("GET", testBase+"/Security/Roles/17", fixtureResponder(t, 200, "role_v2_mixed_claims.json"))
-	m.RegisterResponder("PUT", testBase+"/Security/Roles", fixtureResponder(t, 200, "role_v2_mixed_claims.json"))
+	m.RegisterResponder("GET", testBase+"/Security/Roles/17", sequence(
+		httpmock.NewStringResponder(200, stored), httpmock.NewStringResponder(200, stored), httpmock.NewStringResponder(200, changed)))
+	m.RegisterResponder("PUT", testBase+"/Security/Roles", httpmock.NewStringResponder(200, changed))
 	desired := operatorsRequest()
 	desired.PermissionSetID = ""
 	desired.Description = "Operators, EU"
-	plan, _, err := c.Roles.Apply(context.Background(), desired)
-	if err != nil || plan.Action != ActionUpdate || len(plan.Changes) != 1 || plan.Changes[0].Field != "Description" {
-		t.Fatalf("Apply = %+v, %v", plan, err)
+	plan, role, err := c.Roles.Apply(context.Background(), desired)
+	if err != nil || plan.Action != ActionUpdate || len(plan.Changes) != 1 || plan.Changes[0].Field != "Description" ||
+		role.Description != "Operators, EU" {
+		t.Fatalf("Apply = %+v, %+v, %v", plan, role, err)
+	}
+	var methods []string
+	for _, r := range m.requests() {
+		methods = append(methods, r.Method)
+	}
+	if strings.Join(methods, " ") != "GET GET GET PUT GET" {
+		t.Errorf("Apply sent %v; want the lookup (list, GET), then GET, PUT, GET", methods)
 	}
 	want := strings.Replace(strings.Replace(operatorsBody, "{", `{"Id": 17,`, 1), `"Operators of the issuing CAs"`, `"Operators, EU"`, 1)
-	assertJSON(t, m.last(t).Body, want)
+	assertJSON(t, m.requests()[3].Body, want)
 
 	m.RegisterResponder("GET", testBase+"/Security/Roles/1", httpmock.NewStringResponder(200,
 		`{"Id":1,"Name":"Administrator","Description":"Built-in","Immutable":true,"PermissionSetId":"`+psID+`","Permissions":["/"],"Claims":[]}`))

@@ -21,11 +21,12 @@ const (
 )
 
 // Change is one difference between a stored role and a desired one. Field
-// is the Go field name (Description, EmailAddress, PermissionSetID,
+// is the Go field name (Name, Description, EmailAddress, PermissionSetID,
 // Permissions, Claims). Single values report Old and New; Permissions and
 // Claims report the entries to add and remove, claims as Type:Value@Scheme.
 // A claim present on both sides whose own Description differs is reported
-// with Field "Claims[Type:Value@Scheme].Description" and Old and New.
+// with Field "Claims[Type:Value@Scheme].Description" and Old and New. A
+// Name change is only ever one of case: roles are found by name.
 type Change struct {
 	Field          string
 	Old, New       any      `json:",omitempty"`
@@ -40,11 +41,21 @@ type RolePlan struct {
 }
 
 // Plan compares a desired role with the one the server holds under the same
-// exact Name (read as GetByName does) and reports what Apply would do. It
-// only reads. Permissions compare as sets of parsed permissions; claims as
-// sets keyed by ClaimType, ClaimValue (case-insensitively) and scheme, with
-// a changed claim Description reported too. An empty desired
-// PermissionSetID matches any. desired is validated as Create validates it.
+// name and reports what Apply would do. It only reads.
+//
+// The stored role is found as Command enforces unique names: ignoring case.
+// A stored "PKI Operators" is the role desired "pki operators" names, and
+// the plan reports a Name change; two stored roles whose names differ only
+// in case make Plan an error naming both ids. (A server whose query compares
+// names case-sensitively hides such a role from Plan; Apply still finds it,
+// when the server refuses the create as a duplicate.)
+//
+// Permissions compare as sets of parsed permissions; claims as sets keyed by
+// ClaimType, ClaimValue (case-insensitively) and scheme, with a changed
+// claim Description reported too. An empty desired PermissionSetID matches
+// any. A nil desired Permissions or Claims is not managed: whatever the
+// server holds stays, and is not compared; an empty, non-nil slice means
+// none. desired is validated as Create validates it.
 func (s *RolesService) Plan(ctx context.Context, desired CreateRoleRequest) (*RolePlan, error) {
 	return s.plan(ctx, "Roles.Plan", desired)
 }
@@ -55,11 +66,30 @@ func (s *RolesService) plan(ctx context.Context, op string, desired CreateRoleRe
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	current, err := s.GetByName(ctx, desired.Name)
-	switch {
-	case errors.Is(err, ErrNotFound): // no such name, or it went away between its list and its GET
+	named, err := s.named(ctx, desired.Name)
+	if err != nil {
+		return nil, err
+	}
+	return s.planAgainst(ctx, op, named, desired)
+}
+
+// planAgainst plans desired against the stored roles a lookup found under
+// its name (ignoring case).
+func (s *RolesService) planAgainst(ctx context.Context, op string, named []RoleSummary, desired CreateRoleRequest) (*RolePlan, error) {
+	switch len(named) {
+	case 0:
 		return &RolePlan{Action: ActionCreate}, nil
-	case err != nil:
+	case 1:
+	default:
+		return nil, fmt.Errorf("keyfactor: %s: %d roles are named %q when case is ignored, as Command compares names (ids %s); rename all but one",
+			op, len(named), desired.Name, summaryIDs(named))
+	}
+	current, err := s.getNamed(ctx, op, named[0].ID, desired.Name, true)
+	if errors.Is(err, ErrNotFound) {
+		// Deleted, or renamed to another name, since the list: the name is free.
+		return &RolePlan{Action: ActionCreate}, nil
+	}
+	if err != nil {
 		return nil, err
 	}
 	p := &RolePlan{Action: ActionNone, Current: current, Changes: roleChanges(current, desired)}
@@ -70,42 +100,84 @@ func (s *RolesService) plan(ctx context.Context, op string, desired CreateRoleRe
 }
 
 // Apply makes the server hold the desired role: it plans (see Plan), then
-// creates the role, replaces it with Update, or does nothing. It returns the
-// plan it acted on and the role the server holds afterwards. Applying the
-// same desired role twice makes no write the second time.
+// creates the role, updates it, or does nothing. It returns the plan it
+// acted on and the role the server holds afterwards. Applying the same
+// desired role twice makes no write the second time.
+//
+// An update goes through Modify: it re-reads the role, keeps what desired
+// does not manage (a nil Permissions or Claims, an empty PermissionSetID),
+// writes, and verifies. If the role was renamed since the plan (so it is no
+// longer the role desired names), Apply changes nothing and returns an
+// error matching ErrConflict.
 //
 // Apply never repeats a write that may have landed: a create whose answer
-// was lost is reconciled as Create does, and an update is idempotent. Any
-// failure returns an error (with the plan); a nil error means the server
-// holds the desired role. The built-in immutable role is never changed:
-// when it differs Apply sends nothing and returns an error matching
-// ErrImmutable.
+// was lost is reconciled as Create does, and an update is verified as
+// Modify does. Any failure returns an error (with the plan); a nil error
+// means the server holds the desired role. The built-in immutable role is
+// never changed: when it differs Apply sends nothing and returns an error
+// matching ErrImmutable.
 func (s *RolesService) Apply(ctx context.Context, desired CreateRoleRequest) (*RolePlan, *Role, error) {
-	p, err := s.plan(ctx, "Roles.Apply", desired)
+	const op = "Roles.Apply"
+	p, err := s.plan(ctx, op, desired)
 	if err != nil {
 		return nil, nil, err
 	}
-	switch p.Action {
-	case ActionNone:
+	if p.Action == ActionCreate {
+		role, err := s.create(ctx, op, desired, false)
+		if !errors.Is(err, ErrConflict) || errors.Is(err, ErrOutcomeUnknown) {
+			return p, role, err
+		}
+		// Refused as a duplicate, yet the lookup found no such role: a
+		// server whose query compares case-sensitively hid one named in
+		// another case. Read the whole list to find it.
+		named, ferr := sameName(s.List(ctx, ListRolesOptions{PageSize: MaxPageSize}), desired.Name,
+			func(r *RoleSummary) (int, string) { return r.ID, r.Name })
+		if ferr != nil || len(named) == 0 {
+			return p, nil, err
+		}
+		if p, err = s.planAgainst(ctx, op, named, desired); err != nil || p.Action == ActionCreate {
+			return p, nil, err
+		}
+	}
+	if p.Action == ActionNone {
 		return p, p.Current, nil
-	case ActionCreate:
-		role, err := s.create(ctx, "Roles.Apply", desired, false)
-		return p, role, err
 	}
 	cur := p.Current
 	if cur.Immutable {
-		return p, nil, fmt.Errorf("keyfactor: Roles.Apply: role %q (id %d) differs from the desired role (%s) and is not changed: %w",
-			cur.Name, cur.ID, describeChanges(p.Changes), ErrImmutable)
+		return p, nil, fmt.Errorf("keyfactor: %s: role %q (id %d) differs from the desired role (%s) and is not changed: %w",
+			op, cur.Name, cur.ID, describeChanges(p.Changes), ErrImmutable)
 	}
-	role, err := s.update(ctx, "Roles.Apply", UpdateRoleRequest{ID: cur.ID, Name: desired.Name, Description: desired.Description,
-		EmailAddress: desired.EmailAddress, PermissionSetID: cmp.Or(desired.PermissionSetID, cur.PermissionSetID),
-		Permissions: nonNil(desired.Permissions), Claims: nonNil(desired.Claims)})
+	role, err := s.modify(ctx, op, cur.ID, func(r *Role) error {
+		switch {
+		case !strings.EqualFold(r.Name, desired.Name):
+			return fmt.Errorf("it is now named %q, not %q: renamed since it was planned, so it is not the role to change: %w",
+				r.Name, desired.Name, ErrConflict)
+		case r.Immutable:
+			return fmt.Errorf("role %q is immutable and is not changed: %w", r.Name, ErrImmutable)
+		}
+		desired.applyTo(r)
+		return nil
+	})
 	return p, role, err
 }
 
-// roleChanges lists how current differs from desired, Name aside (roles are
-// matched by it). It compares both ways: what desired adds and what it
-// removes, so duplicates on either side cannot hide a difference.
+// applyTo puts the desired definition on r, keeping what desired does not
+// manage.
+func (d *CreateRoleRequest) applyTo(r *Role) {
+	r.Name, r.Description, r.EmailAddress = d.Name, d.Description, d.EmailAddress
+	r.PermissionSetID = cmp.Or(d.PermissionSetID, r.PermissionSetID)
+	if d.Permissions != nil {
+		r.Permissions = slices.Clone(d.Permissions)
+	}
+	if d.Claims != nil {
+		r.Claims = slices.Clone(d.Claims)
+	}
+}
+
+// roleChanges lists how current differs from desired. It compares both
+// ways: what desired adds and what it removes, so duplicates on either side
+// cannot hide a difference. A nil desired Permissions or Claims is not
+// compared (not managed); pass an empty slice to compare with none.
 func roleChanges(current *Role, desired CreateRoleRequest) []Change {
 	var out []Change
 	scalar := func(field, old, new string) {
@@ -113,18 +185,24 @@ func roleChanges(current *Role, desired CreateRoleRequest) []Change {
 			out = append(out, Change{Field: field, Old: old, New: new})
 		}
 	}
+	scalar("Name", current.Name, desired.Name)
 	scalar("Description", current.Description, desired.Description)
 	scalar("EmailAddress", current.EmailAddress, desired.EmailAddress)
 	if desired.PermissionSetID != "" && !strings.EqualFold(current.PermissionSetID, desired.PermissionSetID) {
 		out = append(out, Change{Field: "PermissionSetID", Old: current.PermissionSetID, New: desired.PermissionSetID})
 	}
-	added, removed := setDiff(current.Permissions, desired.Permissions, permissionKey, func(p string) string { return p })
-	if len(added) > 0 || len(removed) > 0 {
-		out = append(out, Change{Field: "Permissions", Added: added, Removed: removed})
+	if desired.Permissions != nil {
+		added, removed := setDiff(current.Permissions, desired.Permissions, permissionKey, func(p string) string { return p })
+		if len(added) > 0 || len(removed) > 0 {
+			out = append(out, Change{Field: "Permissions", Added: added, Removed: removed})
+		}
+	}
+	if desired.Claims == nil {
+		return out
 	}
 	claimKeyOf := func(c Claim) claimKey { return c.key() }
 	label := func(c Claim) string { return c.label() }
-	added, removed = setDiff(current.Claims, desired.Claims, claimKeyOf, label)
+	added, removed := setDiff(current.Claims, desired.Claims, claimKeyOf, label)
 	if len(added) > 0 || len(removed) > 0 {
 		out = append(out, Change{Field: "Claims", Added: added, Removed: removed})
 	}

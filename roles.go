@@ -17,7 +17,12 @@ import (
 // methods use Keyfactor's v2 API, which supports every identity provider,
 // except Delete (Keyfactor has only a v1 DELETE) and the deprecated v1
 // methods in roles_v1.go.
-type RolesService struct{ c *Client }
+type RolesService struct {
+	c *Client
+	// modifying serializes the read-change-write rounds of Modify (and of
+	// Apply's updates) per role id on this Client.
+	modifying keyLocks[int]
+}
 
 // Role is a v2 security role as the server returns it. It marshals to JSON
 // as it reads, with Keyfactor's names.
@@ -214,6 +219,9 @@ func (s *RolesService) create(ctx context.Context, op string, req CreateRoleRequ
 // one that has differs.
 func (s *RolesService) findExact(ctx context.Context, desired CreateRoleRequest) (*Role, error) {
 	found, err := s.GetByName(ctx, desired.Name)
+	// What the create sent is the whole definition: nil sent no
+	// permissions or claims, so the stored role must have none.
+	desired.Permissions, desired.Claims = nonNil(desired.Permissions), nonNil(desired.Claims)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return nil, nil
@@ -266,8 +274,10 @@ func (s *RolesService) List(ctx context.Context, opts ListRolesOptions) iter.Seq
 
 // GetByName returns the role whose Name is exactly name (compared
 // case-sensitively), read in full with GET /Security/Roles/{id}, since list
-// items are summaries. No such role gives an error matching ErrNotFound;
-// several roles of that exact name give an error naming their ids.
+// items are summaries. No such role gives an error matching ErrNotFound; so
+// does a role whose name is no longer name when it is read (renamed between
+// the list and the GET): a role is never returned under another name.
+// Several roles of that exact name give an error naming their ids.
 //
 // The lookup queries `Name -eq "name"`. Keyfactor's query language has no
 // documented escape for a double quote, so for a name holding one GetByName
@@ -278,27 +288,79 @@ func (s *RolesService) GetByName(ctx context.Context, name string) (*Role, error
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	opts := ListRolesOptions{Query: `Name -eq "` + name + `"`}
-	if strings.ContainsRune(name, '"') {
-		opts = ListRolesOptions{PageSize: MaxPageSize}
+	named, err := s.named(ctx, name)
+	if err != nil {
+		return nil, err
 	}
-	var ids []int
-	for r, err := range s.List(ctx, opts) {
-		if err != nil {
-			return nil, err
-		}
-		// The query may match case-insensitively; only the exact name counts.
-		if r.Name == name {
-			ids = append(ids, r.ID)
-		}
-	}
-	switch len(ids) {
+	exact := exactName(named, name, func(r *RoleSummary) string { return r.Name })
+	switch len(exact) {
 	case 0:
 		return nil, fmt.Errorf("keyfactor: Roles.GetByName: no role is named %q: %w", name, ErrNotFound)
 	case 1:
-		return s.get(ctx, ids[0])
+		return s.getNamed(ctx, "Roles.GetByName", exact[0].ID, name, false)
 	}
-	return nil, fmt.Errorf("keyfactor: Roles.GetByName: %d roles are named %q (ids %s)", len(ids), name, joinInts(ids))
+	return nil, fmt.Errorf("keyfactor: Roles.GetByName: %d roles are named %q (ids %s)", len(exact), name, summaryIDs(exact))
+}
+
+// named lists the roles whose name is name ignoring case, each once.
+func (s *RolesService) named(ctx context.Context, name string) ([]RoleSummary, error) {
+	opts := ListRolesOptions{Query: nameQuery(name)}
+	if opts.Query == "" {
+		opts.PageSize = MaxPageSize
+	}
+	return sameName(s.List(ctx, opts), name, func(r *RoleSummary) (int, string) { return r.ID, r.Name })
+}
+
+// getNamed reads role id, which a list showed under name, and checks that
+// it still has that name (ignoring case when fold is set). A role deleted
+// or renamed in between gives an error matching ErrNotFound.
+func (s *RolesService) getNamed(ctx context.Context, op string, id int, name string, fold bool) (*Role, error) {
+	role, err := s.get(ctx, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, fmt.Errorf("keyfactor: %s: role %d, listed as %q, was deleted before it could be read: %w", op, id, name, err)
+	case err != nil:
+		return nil, err
+	case role.Name != name && !(fold && strings.EqualFold(role.Name, name)):
+		return nil, fmt.Errorf("keyfactor: %s: role %d was listed as %q but reads as %q (renamed meanwhile): %w",
+			op, id, name, role.Name, ErrNotFound)
+	}
+	return role, nil
+}
+
+// ownerTarget resolves the role an owner change names: by id, or by name
+// ignoring case as the owner PUT matches it. None is an error matching
+// ErrNotFound; several names that differ only in case are an error too.
+func (s *RolesService) ownerTarget(ctx context.Context, req UpdateOwnerRequest) (id int, name string, err error) {
+	if req.NewRoleID != nil {
+		role, err := s.get(ctx, *req.NewRoleID)
+		if errors.Is(err, ErrNotFound) {
+			return 0, "", fmt.Errorf("keyfactor: the new owner, role %d, does not exist: %w", *req.NewRoleID, err)
+		}
+		if err != nil {
+			return 0, "", err
+		}
+		return role.ID, role.Name, nil
+	}
+	named, err := s.named(ctx, *req.NewRoleName)
+	switch {
+	case err != nil:
+		return 0, "", err
+	case len(named) == 0:
+		return 0, "", fmt.Errorf("keyfactor: the new owner, role %q, does not exist: %w", *req.NewRoleName, ErrNotFound)
+	case len(named) > 1:
+		return 0, "", fmt.Errorf("keyfactor: the new owner %q is ambiguous: %d roles have that name when case is ignored (ids %s)",
+			*req.NewRoleName, len(named), summaryIDs(named))
+	}
+	return named[0].ID, named[0].Name, nil
+}
+
+func summaryIDs(rs []RoleSummary) string {
+	ids := make([]int, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ID
+	}
+	return joinInts(ids)
 }
 
 func joinInts(ns []int) string {
@@ -370,10 +432,10 @@ func requestClaims(claims []Claim) []Claim {
 // matching ErrNotFound; the built-in Administrator role is refused by the
 // server (except for added claims).
 func (s *RolesService) Update(ctx context.Context, req UpdateRoleRequest) (*Role, error) {
-	return s.update(ctx, "Roles.Update", req)
+	return s.update(ctx, "Roles.Update", req, idempotent)
 }
 
-func (s *RolesService) update(ctx context.Context, op string, req UpdateRoleRequest) (*Role, error) {
+func (s *RolesService) update(ctx context.Context, op string, req UpdateRoleRequest, repeat repeatability) (*Role, error) {
 	v := newValidator(op)
 	v.positive("ID", req.ID)
 	s.checkDefinition(ctx, v, req.definition(), true)
@@ -387,7 +449,7 @@ func (s *RolesService) update(ctx context.Context, op string, req UpdateRoleRequ
 		return nil, err
 	}
 	var role roleWire
-	if err := s.c.do(ctx, call{method: http.MethodPut, path: "Security/Roles", version: v2, body: req.wire()}, &role); err != nil {
+	if err := s.c.do(ctx, call{method: http.MethodPut, path: "Security/Roles", version: v2, body: req.wire(), repeat: repeat}, &role); err != nil {
 		return nil, err
 	}
 	return role.role(), nil
@@ -401,14 +463,24 @@ const modifyAttempts = 3
 // verify that the server holds what was sent. If another writer changed the
 // role in between, Modify starts again from a fresh read, at most 3 rounds
 // in all; then it returns an error matching ErrConflict. When change leaves
-// the role as it was, nothing is written.
+// the role exactly as it was, nothing is written; any change is written,
+// even one that only changes the case of a claim value.
+//
+// A nil error means the verifying read saw what Modify wrote. Modify's PUT
+// is never sent twice on its own: when its answer is lost, a re-sent copy
+// could land after another writer's change and erase it, so Modify reads
+// the role instead, and starts a new round from what it finds if the write
+// did not land or was overwritten.
 //
 // change must not change the role's ID (it is restored); returning an error
 // from it aborts Modify with that error, and nothing is written.
 //
-// Keyfactor's roles have no version or ETag, so the verifying read sees only
-// a writer that lands after Modify's PUT: a write between Modify's GET and
-// its PUT is overwritten by the full replace and cannot be detected.
+// On one Client, Modify calls for the same role (and Apply's updates) run
+// one at a time, so they never lose each other's changes. Keyfactor's roles
+// have no version or ETag, so across Clients and programs the verifying
+// read sees only a writer that lands after Modify's PUT: a write between
+// Modify's GET and its PUT is overwritten by the full replace and cannot be
+// detected.
 func (s *RolesService) Modify(ctx context.Context, id int, change func(*Role) error) (*Role, error) {
 	v := newValidator("Roles.Modify")
 	v.positive("id", id)
@@ -418,6 +490,15 @@ func (s *RolesService) Modify(ctx context.Context, id int, change func(*Role) er
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	return s.modify(ctx, "Roles.Modify", id, change)
+}
+
+func (s *RolesService) modify(ctx context.Context, op string, id int, change func(*Role) error) (*Role, error) {
+	unlock, err := s.modifying.lock(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("keyfactor: %s: role %d: waiting for another change of it on this Client: %w", op, id, err)
+	}
+	defer unlock()
 	var drift []Change
 	for range modifyAttempts {
 		current, err := s.get(ctx, id)
@@ -426,26 +507,53 @@ func (s *RolesService) Modify(ctx context.Context, id int, change func(*Role) er
 		}
 		want := cloneRole(current)
 		if err := change(want); err != nil {
-			return nil, fmt.Errorf("keyfactor: Roles.Modify: role %d: %w", id, err)
+			return nil, fmt.Errorf("keyfactor: %s: role %d: %w", op, id, err)
 		}
 		req := UpdateRoleRequest{ID: id, Name: want.Name, Description: want.Description, EmailAddress: want.EmailAddress,
 			PermissionSetID: want.PermissionSetID, Permissions: nonNil(want.Permissions), Claims: nonNil(requestClaims(want.Claims))}
-		if want.Name == current.Name && len(roleChanges(current, req.definition())) == 0 {
+		if sameDefinition(current, req.definition()) {
 			return current, nil
 		}
-		if _, err := s.update(ctx, "Roles.Modify", req); err != nil {
+		if _, err := s.update(ctx, op, req, notIdempotent); err != nil && !errors.Is(err, ErrOutcomeUnknown) {
 			return nil, err
 		}
 		stored, err := s.get(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if drift = roleChanges(stored, req.definition()); stored.Name == req.Name && len(drift) == 0 {
+		if drift = roleChanges(stored, req.definition()); len(drift) == 0 {
 			return stored, nil
 		}
 	}
-	return nil, fmt.Errorf("keyfactor: Roles.Modify: role %d was changed by another writer after each of %d attempts (last difference: %s): %w",
-		id, modifyAttempts, describeChanges(drift), ErrConflict)
+	return nil, fmt.Errorf("keyfactor: %s: role %d was changed by another writer after each of %d attempts (last difference: %s): %w",
+		op, id, modifyAttempts, describeChanges(drift), ErrConflict)
+}
+
+// sameDefinition reports whether r already holds d exactly: no field, no
+// permission and no claim (value, case and description included) differs.
+// Order does not count, as the server keeps none.
+func sameDefinition(r *Role, d CreateRoleRequest) bool {
+	if r.Name != d.Name || r.Description != d.Description || r.EmailAddress != d.EmailAddress ||
+		!strings.EqualFold(r.PermissionSetID, d.PermissionSetID) || len(r.Permissions) != len(d.Permissions) ||
+		len(r.Claims) != len(d.Claims) {
+		return false
+	}
+	a, b := slices.Clone(r.Permissions), slices.Clone(d.Permissions)
+	slices.Sort(a)
+	slices.Sort(b)
+	if !slices.Equal(a, b) {
+		return false
+	}
+	exact := func(c Claim) string {
+		return string(c.ClaimType) + "\x00" + c.ClaimValue + "\x00" + c.scheme() + "\x00" + c.Description
+	}
+	x, y := make([]string, len(r.Claims)), make([]string, len(d.Claims))
+	for i := range r.Claims {
+		x[i], y[i] = exact(r.Claims[i]), exact(d.Claims[i])
+	}
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
 }
 
 // cloneRole deep-copies a role, so that a change function cannot alter the
@@ -494,10 +602,17 @@ func (s *RolesService) Delete(ctx context.Context, id int) error {
 // permissions the SDK does not know. fromServer allows what a role read
 // back may carry: a claim type newer than the SDK, a scheme in Provider.
 func (s *RolesService) checkDefinition(ctx context.Context, v *validator, d CreateRoleRequest, fromServer bool) {
+	s.noteUnknown(ctx, checkDefinition(v, d, fromServer))
+}
+
+// checkDefinition applies the rules of a v2 role definition and returns the
+// well-formed permissions the SDK does not know.
+func checkDefinition(v *validator, d CreateRoleRequest, fromServer bool) (unknown []string) {
 	checkRoleText(v, d.Name, d.Description, d.EmailAddress)
 	checkGUID(v, "PermissionSetID", d.PermissionSetID)
-	s.noteUnknown(ctx, checkPermissionsV2(v, d.Permissions))
+	unknown = checkPermissionsV2(v, d.Permissions)
 	checkClaims(v, d.Claims, fromServer)
+	return unknown
 }
 
 func (s *RolesService) noteUnknown(ctx context.Context, unknown []string) {
