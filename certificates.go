@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 	"log/slog"
@@ -149,8 +150,15 @@ const DefaultBulkConcurrency = 8
 //
 // Each certificate's outcome is in the returned results, in the order of
 // ids. When ctx ends, no new request is started: the results hold only the
-// certificates that were attempted, and the error is ctx's. Otherwise the
-// error is nil, even when some certificates failed: look at the results.
+// certificates that were attempted, and the error is ctx's.
+//
+// Otherwise the error is nil, and a nil error says only that every
+// certificate was attempted — not that any owner changed. Each failure
+// (a 403, an unknown certificate, a target role that does not exist: the
+// server answers 400 to every PUT naming it) is in that certificate's
+// OwnerResult.Err; check every result. PlanOwners resolves the target role
+// before anything is written, so that a mistyped role fails once there
+// instead of once per certificate here.
 func (s *CertificatesService) UpdateOwners(ctx context.Context, ids []int, req UpdateOwnerRequest, opts BulkOptions) ([]OwnerResult, error) {
 	v := newValidator("Certificates.UpdateOwners")
 	for i, id := range ids {
@@ -202,102 +210,249 @@ func (s *CertificatesService) UpdateOwners(ctx context.Context, ids []int, req U
 	return results[:launched], ctx.Err()
 }
 
-// Certificate is a certificate as GET /Certificates returns it (API v1),
-// with the fields users ask for most. Times are UTC when the server sends
-// no zone offset.
+// Certificate is a certificate as GET /Certificates returns it (API v1):
+// Keyfactor's retrieval model, with Go names. Times are UTC when the server
+// sends no zone offset. Optional numbers the server may send as null are
+// pointers (nil: none).
 type Certificate struct {
-	ID                       int       `json:"Id"`
-	Thumbprint               string    `json:"Thumbprint"`
-	SerialNumber             string    `json:"SerialNumber"`
-	IssuedDN                 string    `json:"IssuedDN"`
-	IssuedCN                 string    `json:"IssuedCN"`
-	IssuerDN                 string    `json:"IssuerDN"`
-	ImportDate               time.Time `json:"ImportDate"`
-	NotBefore                time.Time `json:"NotBefore"`
-	NotAfter                 time.Time `json:"NotAfter"`
-	TemplateID               *int      `json:"TemplateId"`
-	TemplateName             string    `json:"TemplateName"`
-	CertificateAuthorityID   *int      `json:"CertificateAuthorityId"`
-	CertificateAuthorityName string    `json:"CertificateAuthorityName"`
+	ID           int       `json:"Id"`
+	Thumbprint   string    `json:"Thumbprint"`
+	SerialNumber string    `json:"SerialNumber"`
+	IssuedDN     string    `json:"IssuedDN"`
+	IssuedCN     string    `json:"IssuedCN"`
+	IssuedOU     string    `json:"IssuedOU,omitempty"`
+	IssuedEmail  string    `json:"IssuedEmail,omitempty"`
+	IssuerDN     string    `json:"IssuerDN"`
+	ImportDate   time.Time `json:"ImportDate"`
+	NotBefore    time.Time `json:"NotBefore"`
+	NotAfter     time.Time `json:"NotAfter"`
+	// PrincipalID and PrincipalName name the certificate's principal (the
+	// identity it was issued to, for user certificates), when known.
+	PrincipalID              *int   `json:"PrincipalId"`
+	PrincipalName            string `json:"PrincipalName,omitempty"`
+	TemplateID               *int   `json:"TemplateId"`
+	TemplateName             string `json:"TemplateName"`
+	EnrollmentPatternID      *int   `json:"EnrollmentPatternId,omitempty"`
+	CertificateAuthorityID   *int   `json:"CertificateAuthorityId"`
+	CertificateAuthorityName string `json:"CertificateAuthorityName"`
+	// CARowIndex and CARecordID locate the certificate in its CA's
+	// database.
+	CARowIndex *int64 `json:"CARowIndex,omitempty"`
+	CARecordID string `json:"CARecordId,omitempty"`
+	// CertRequestID is the enrollment request that produced the
+	// certificate, when it was enrolled through Command.
+	CertRequestID *int `json:"CertRequestId,omitempty"`
 	// CertState is Keyfactor's state number (1 active, 2 revoked, ...);
 	// CertStateString names it.
-	CertState        int    `json:"CertState"`
-	CertStateString  string `json:"CertStateString"`
+	CertState       int    `json:"CertState"`
+	CertStateString string `json:"CertStateString"`
+	// KeyType is Keyfactor's key type number; KeyTypeString names it (RSA,
+	// ECC, ...). Curve names an elliptic curve key's curve.
 	KeyType          int    `json:"KeyType"`
 	KeyTypeString    string `json:"KeyTypeString"`
 	KeySizeInBits    int    `json:"KeySizeInBits"`
 	KeyAlgorithm     string `json:"KeyAlgorithm"`
+	Curve            string `json:"Curve,omitempty"`
 	SigningAlgorithm string `json:"SigningAlgorithm"`
+	// KeyUsage is the key usage extension as a bit field; DetailedKeyUsage
+	// spells it out.
+	KeyUsage         int               `json:"KeyUsage"`
+	DetailedKeyUsage *DetailedKeyUsage `json:"DetailedKeyUsage,omitempty"`
+	// ExtendedKeyUsages are the certificate's EKUs.
+	ExtendedKeyUsages []ExtendedKeyUsage `json:"ExtendedKeyUsages,omitempty"`
+	// The Alt fields describe the alternative (post-quantum) key of a
+	// hybrid certificate; they are empty for others.
+	AltKeyType          int    `json:"AltKeyType,omitempty"`
+	AltKeyTypeString    string `json:"AltKeyTypeString,omitempty"`
+	AltKeySizeInBits    int    `json:"AltKeySizeInBits,omitempty"`
+	AltKeyAlgorithm     string `json:"AltKeyAlgorithm,omitempty"`
+	AltSigningAlgorithm string `json:"AltSigningAlgorithm,omitempty"`
+	HasAltPrivateKey    bool   `json:"HasAltPrivateKey,omitempty"`
 	// OwnerRoleID and OwnerRoleName name the owning security role; nil and
 	// "" when the certificate has no owner.
 	OwnerRoleID   *int   `json:"OwnerRoleId"`
 	OwnerRoleName string `json:"OwnerRoleName"`
+	RequesterID   *int   `json:"RequesterId,omitempty"`
 	RequesterName string `json:"RequesterName"`
-	// RevocationEffDate and RevocationReason are set for a revoked
-	// certificate.
+	// RevocationEffDate, RevocationReason and RevocationComment are set for
+	// a revoked certificate.
 	RevocationEffDate *time.Time `json:"RevocationEffDate"`
 	RevocationReason  *int       `json:"RevocationReason"`
+	RevocationComment string     `json:"RevocationComment,omitempty"`
 	// HasPrivateKey is reported by Get; List reports it only with
 	// ListCertificatesOptions.IncludeHasPrivateKey (else it reads false).
 	HasPrivateKey bool `json:"HasPrivateKey"`
+	// ArchivedKey and KeyRecoverable say whether Command holds the private
+	// key, and whether it can be recovered.
+	ArchivedKey    bool `json:"ArchivedKey,omitempty"`
+	KeyRecoverable bool `json:"KeyRecoverable,omitempty"`
 	// ContentBytes is the certificate itself (DER), when the server sends it.
 	ContentBytes []byte `json:"ContentBytes,omitempty"`
 	// SubjectAltNames are the certificate's SAN entries.
 	SubjectAltNames []SubjectAltName `json:"SubjectAltNameElements"`
-	// Metadata holds the certificate's metadata fields, when asked for.
+	// CRLDistributionPoints are the CRL URLs the certificate names.
+	CRLDistributionPoints []CRLDistributionPoint `json:"CRLDistributionPoints,omitempty"`
+	// LocationsCount, Locations and SSLLocations say where the certificate
+	// is deployed: how many certificate stores of each type hold it, each
+	// store, and each endpoint SSL discovery found it on. The server fills
+	// them only when asked (GetCertificateOptions.IncludeLocations,
+	// ListCertificatesOptions.IncludeLocations); otherwise they are empty.
+	LocationsCount []LocationCount       `json:"LocationsCount,omitempty"`
+	Locations      []CertificateLocation `json:"Locations,omitempty"`
+	SSLLocations   []SSLLocation         `json:"SSLLocations,omitempty"`
+	// Metadata holds the certificate's metadata fields, when asked for
+	// (IncludeMetadata).
 	Metadata map[string]string `json:"Metadata"`
 }
 
 // SubjectAltName is one SAN entry of a certificate. Type is Keyfactor's
 // number for the kind of name (DNS name, IP address, ...).
 type SubjectAltName struct {
+	ID    int    `json:"Id,omitempty"`
 	Type  int    `json:"Type"`
 	Value string `json:"Value"`
 }
 
+// ExtendedKeyUsage is one extended key usage of a certificate.
+type ExtendedKeyUsage struct {
+	ID          int    `json:"Id"`
+	OID         string `json:"Oid"`
+	DisplayName string `json:"DisplayName"`
+}
+
+// DetailedKeyUsage is a certificate's key usage extension, bit by bit, and
+// as the hex code of the whole field.
+type DetailedKeyUsage struct {
+	CrlSign          bool   `json:"CrlSign"`
+	DataEncipherment bool   `json:"DataEncipherment"`
+	DecipherOnly     bool   `json:"DecipherOnly"`
+	DigitalSignature bool   `json:"DigitalSignature"`
+	EncipherOnly     bool   `json:"EncipherOnly"`
+	KeyAgreement     bool   `json:"KeyAgreement"`
+	KeyCertSign      bool   `json:"KeyCertSign"`
+	KeyEncipherment  bool   `json:"KeyEncipherment"`
+	NonRepudiation   bool   `json:"NonRepudiation"`
+	HexCode          string `json:"HexCode"`
+}
+
+// CRLDistributionPoint is one CRL URL of a certificate.
+type CRLDistributionPoint struct {
+	ID      int    `json:"Id"`
+	URL     string `json:"Url"`
+	URLHash string `json:"UrlHash"`
+}
+
+// LocationCount is how many certificate stores of one type hold a
+// certificate.
+type LocationCount struct {
+	Type  string `json:"Type"`
+	Count int    `json:"Count"`
+}
+
+// CertificateLocation is one certificate store holding a certificate.
+type CertificateLocation struct {
+	StoreMachine string `json:"StoreMachine"`
+	StorePath    string `json:"StorePath"`
+	StoreType    int    `json:"StoreType"`
+	Alias        string `json:"Alias"`
+	ChainLevel   int    `json:"ChainLevel"`
+	CertStoreID  string `json:"CertStoreId"`
+}
+
+// SSLLocation is one network endpoint where SSL discovery found a
+// certificate.
+type SSLLocation struct {
+	StorePath   string `json:"StorePath"`
+	AgentPool   string `json:"AgentPool"`
+	IPAddress   string `json:"IPAddress"`
+	Port        int    `json:"Port"`
+	NetworkName string `json:"NetworkName"`
+}
+
 // certificateWire is a Certificate as the server spells it: times may come
-// without a zone offset, and metadata values may be any JSON scalar.
+// without a zone offset, enumerations as numbers or names, metadata values
+// as any JSON scalar, and optional strings as null.
 type certificateWire struct {
-	ID                       int                   `json:"Id"`
-	Thumbprint               string                `json:"Thumbprint"`
-	SerialNumber             string                `json:"SerialNumber"`
-	IssuedDN                 string                `json:"IssuedDN"`
-	IssuedCN                 string                `json:"IssuedCN"`
-	IssuerDN                 string                `json:"IssuerDN"`
-	ImportDate               wireTime              `json:"ImportDate"`
-	NotBefore                wireTime              `json:"NotBefore"`
-	NotAfter                 wireTime              `json:"NotAfter"`
-	TemplateID               *int                  `json:"TemplateId"`
-	TemplateName             string                `json:"TemplateName"`
-	CertificateAuthorityID   *int                  `json:"CertificateAuthorityId"`
-	CertificateAuthorityName string                `json:"CertificateAuthorityName"`
-	CertState                int                   `json:"CertState"`
-	CertStateString          string                `json:"CertStateString"`
-	KeyType                  int                   `json:"KeyType"`
-	KeyTypeString            string                `json:"KeyTypeString"`
-	KeySizeInBits            int                   `json:"KeySizeInBits"`
-	KeyAlgorithm             string                `json:"KeyAlgorithm"`
-	SigningAlgorithm         string                `json:"SigningAlgorithm"`
-	OwnerRoleID              *int                  `json:"OwnerRoleId"`
-	OwnerRoleName            string                `json:"OwnerRoleName"`
-	RequesterName            string                `json:"RequesterName"`
-	RevocationEffDate        wireTime              `json:"RevocationEffDate"`
-	RevocationReason         *int                  `json:"RevocationReason"`
-	HasPrivateKey            bool                  `json:"HasPrivateKey"`
-	ContentBytes             []byte                `json:"ContentBytes"`
-	SubjectAltNameElements   []SubjectAltName      `json:"SubjectAltNameElements"`
-	Metadata                 map[string]flexString `json:"Metadata"`
+	ID                       int                    `json:"Id"`
+	Thumbprint               string                 `json:"Thumbprint"`
+	SerialNumber             string                 `json:"SerialNumber"`
+	IssuedDN                 string                 `json:"IssuedDN"`
+	IssuedCN                 string                 `json:"IssuedCN"`
+	IssuedOU                 string                 `json:"IssuedOU"`
+	IssuedEmail              string                 `json:"IssuedEmail"`
+	IssuerDN                 string                 `json:"IssuerDN"`
+	ImportDate               wireTime               `json:"ImportDate"`
+	NotBefore                wireTime               `json:"NotBefore"`
+	NotAfter                 wireTime               `json:"NotAfter"`
+	PrincipalID              *int                   `json:"PrincipalId"`
+	PrincipalName            string                 `json:"PrincipalName"`
+	TemplateID               *int                   `json:"TemplateId"`
+	TemplateName             string                 `json:"TemplateName"`
+	EnrollmentPatternID      *int                   `json:"EnrollmentPatternId"`
+	CertificateAuthorityID   *int                   `json:"CertificateAuthorityId"`
+	CertificateAuthorityName string                 `json:"CertificateAuthorityName"`
+	CARowIndex               *int64                 `json:"CARowIndex"`
+	CARecordID               string                 `json:"CARecordId"`
+	CertRequestID            *int                   `json:"CertRequestId"`
+	CertState                flexInt                `json:"CertState"`
+	CertStateString          string                 `json:"CertStateString"`
+	KeyType                  flexInt                `json:"KeyType"`
+	KeyTypeString            string                 `json:"KeyTypeString"`
+	KeySizeInBits            int                    `json:"KeySizeInBits"`
+	KeyAlgorithm             string                 `json:"KeyAlgorithm"`
+	Curve                    string                 `json:"Curve"`
+	SigningAlgorithm         string                 `json:"SigningAlgorithm"`
+	KeyUsage                 *int                   `json:"KeyUsage"`
+	DetailedKeyUsage         *DetailedKeyUsage      `json:"DetailedKeyUsage"`
+	ExtendedKeyUsages        []ExtendedKeyUsage     `json:"ExtendedKeyUsages"`
+	AltKeyType               flexInt                `json:"AltKeyType"`
+	AltKeyTypeString         string                 `json:"AltKeyTypeString"`
+	AltKeySizeInBits         int                    `json:"AltKeySizeInBits"`
+	AltKeyAlgorithm          string                 `json:"AltKeyAlgorithm"`
+	AltSigningAlgorithm      string                 `json:"AltSigningAlgorithm"`
+	HasAltPrivateKey         bool                   `json:"HasAltPrivateKey"`
+	OwnerRoleID              *int                   `json:"OwnerRoleId"`
+	OwnerRoleName            string                 `json:"OwnerRoleName"`
+	RequesterID              *int                   `json:"RequesterId"`
+	RequesterName            string                 `json:"RequesterName"`
+	RevocationEffDate        wireTime               `json:"RevocationEffDate"`
+	RevocationReason         *flexInt               `json:"RevocationReason"`
+	RevocationComment        string                 `json:"RevocationComment"`
+	HasPrivateKey            bool                   `json:"HasPrivateKey"`
+	ArchivedKey              bool                   `json:"ArchivedKey"`
+	KeyRecoverable           bool                   `json:"KeyRecoverable"`
+	ContentBytes             []byte                 `json:"ContentBytes"`
+	SubjectAltNameElements   []SubjectAltName       `json:"SubjectAltNameElements"`
+	CRLDistributionPoints    []CRLDistributionPoint `json:"CRLDistributionPoints"`
+	LocationsCount           []LocationCount        `json:"LocationsCount"`
+	Locations                []CertificateLocation  `json:"Locations"`
+	SSLLocations             []SSLLocation          `json:"SSLLocations"`
+	Metadata                 map[string]flexString  `json:"Metadata"`
 }
 
 func (w *certificateWire) certificate() Certificate {
 	c := Certificate{ID: w.ID, Thumbprint: w.Thumbprint, SerialNumber: w.SerialNumber, IssuedDN: w.IssuedDN,
-		IssuedCN: w.IssuedCN, IssuerDN: w.IssuerDN, ImportDate: w.ImportDate.t, NotBefore: w.NotBefore.t, NotAfter: w.NotAfter.t,
-		TemplateID: w.TemplateID, TemplateName: w.TemplateName, CertificateAuthorityID: w.CertificateAuthorityID,
-		CertificateAuthorityName: w.CertificateAuthorityName, CertState: w.CertState, CertStateString: w.CertStateString,
-		KeyType: w.KeyType, KeyTypeString: w.KeyTypeString, KeySizeInBits: w.KeySizeInBits, KeyAlgorithm: w.KeyAlgorithm,
-		SigningAlgorithm: w.SigningAlgorithm, OwnerRoleID: w.OwnerRoleID, OwnerRoleName: w.OwnerRoleName,
-		RequesterName: w.RequesterName, RevocationReason: w.RevocationReason, HasPrivateKey: w.HasPrivateKey,
-		ContentBytes: w.ContentBytes, SubjectAltNames: w.SubjectAltNameElements}
+		IssuedCN: w.IssuedCN, IssuedOU: w.IssuedOU, IssuedEmail: w.IssuedEmail, IssuerDN: w.IssuerDN,
+		ImportDate: w.ImportDate.t, NotBefore: w.NotBefore.t, NotAfter: w.NotAfter.t,
+		PrincipalID: w.PrincipalID, PrincipalName: w.PrincipalName, TemplateID: w.TemplateID, TemplateName: w.TemplateName,
+		EnrollmentPatternID: w.EnrollmentPatternID, CertificateAuthorityID: w.CertificateAuthorityID,
+		CertificateAuthorityName: w.CertificateAuthorityName, CARowIndex: w.CARowIndex, CARecordID: w.CARecordID,
+		CertRequestID: w.CertRequestID, CertState: int(w.CertState), CertStateString: w.CertStateString,
+		KeyType: int(w.KeyType), KeyTypeString: w.KeyTypeString, KeySizeInBits: w.KeySizeInBits, KeyAlgorithm: w.KeyAlgorithm,
+		Curve: w.Curve, SigningAlgorithm: w.SigningAlgorithm, DetailedKeyUsage: w.DetailedKeyUsage,
+		ExtendedKeyUsages: w.ExtendedKeyUsages, AltKeyType: int(w.AltKeyType), AltKeyTypeString: w.AltKeyTypeString,
+		AltKeySizeInBits: w.AltKeySizeInBits, AltKeyAlgorithm: w.AltKeyAlgorithm, AltSigningAlgorithm: w.AltSigningAlgorithm,
+		HasAltPrivateKey: w.HasAltPrivateKey, OwnerRoleID: w.OwnerRoleID, OwnerRoleName: w.OwnerRoleName,
+		RequesterID: w.RequesterID, RequesterName: w.RequesterName, RevocationComment: w.RevocationComment,
+		HasPrivateKey: w.HasPrivateKey, ArchivedKey: w.ArchivedKey, KeyRecoverable: w.KeyRecoverable,
+		ContentBytes: w.ContentBytes, SubjectAltNames: w.SubjectAltNameElements, CRLDistributionPoints: w.CRLDistributionPoints,
+		LocationsCount: w.LocationsCount, Locations: w.Locations, SSLLocations: w.SSLLocations}
+	if w.KeyUsage != nil {
+		c.KeyUsage = *w.KeyUsage
+	}
+	if w.RevocationReason != nil {
+		c.RevocationReason = Ptr(int(*w.RevocationReason))
+	}
 	if !w.RevocationEffDate.t.IsZero() {
 		t := w.RevocationEffDate.t
 		c.RevocationEffDate = &t
@@ -309,6 +464,31 @@ func (w *certificateWire) certificate() Certificate {
 		}
 	}
 	return c
+}
+
+// flexInt decodes one of Keyfactor's enumerations, which responses carry as
+// a number and newer servers sometimes as its name (the name is in the
+// matching ...String field): a number, or a string holding one, is kept;
+// any other string reads as 0 rather than failing the whole certificate.
+type flexInt int
+
+func (f *flexInt) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch x := v.(type) {
+	case nil:
+		*f = 0
+	case float64:
+		*f = flexInt(x)
+	case string:
+		n, _ := strconv.Atoi(strings.TrimSpace(x))
+		*f = flexInt(n)
+	default:
+		return errors.New("keyfactor: want a number or a name")
+	}
+	return nil
 }
 
 // wireTime decodes Keyfactor's timestamps leniently: RFC 3339 with or
@@ -359,7 +539,7 @@ type GetCertificateOptions struct {
 	// permissions instead of the global certificate permission.
 	CollectionID     int
 	IncludeMetadata  bool // fill Certificate.Metadata
-	IncludeLocations bool // ask the server for the certificate's locations too
+	IncludeLocations bool // fill Certificate.LocationsCount, Locations and SSLLocations
 }
 
 // certificateQuery is the query of GET /Certificates/{id}, in Keyfactor's
@@ -402,6 +582,11 @@ type ListCertificatesOptions struct {
 	// IncludeHasPrivateKey makes the server fill Certificate.HasPrivateKey
 	// (it costs the server a lookup per certificate).
 	IncludeHasPrivateKey bool
+	// IncludeMetadata fills each Certificate.Metadata.
+	IncludeMetadata bool
+	// IncludeLocations fills each Certificate's LocationsCount, Locations
+	// and SSLLocations.
+	IncludeLocations bool
 	// PageSize is the ReturnLimit of each request: 0 means DefaultPageSize;
 	// at most MaxPageSize.
 	PageSize int
@@ -426,6 +611,8 @@ type certificateListQuery struct {
 	IncludeExpired       bool `url:"IncludeExpired,omitempty"`
 	CollectionID         int  `url:"collectionId,omitempty"`
 	IncludeHasPrivateKey bool `url:"includeHasPrivateKey,omitempty"`
+	IncludeLocations     bool `url:"includeLocations,omitempty"`
+	IncludeMetadata      bool `url:"includeMetadata,omitempty"`
 }
 
 // List returns every certificate matching opts (GET /Certificates, API
@@ -440,27 +627,45 @@ func (s *CertificatesService) List(ctx context.Context, opts ListCertificatesOpt
 	newCall := func() (call, *pageQuery) {
 		q := &certificateListQuery{pageQuery: newPageQuery(opts.Query, opts.PageSize, opts.SortField, opts.Descending),
 			IncludeRevoked: opts.IncludeRevoked, IncludeExpired: opts.IncludeExpired, CollectionID: opts.CollectionID,
-			IncludeHasPrivateKey: opts.IncludeHasPrivateKey}
+			IncludeHasPrivateKey: opts.IncludeHasPrivateKey, IncludeLocations: opts.IncludeLocations, IncludeMetadata: opts.IncludeMetadata}
 		return call{method: http.MethodGet, path: "Certificates", version: v1, query: q}, &q.pageQuery
 	}
 	return paginate(ctx, s.c, newCall, (*certificateWire).certificate)
 }
 
-// OwnerPlan is what an owner change by query would do: the matching
-// certificates, split into those whose owner changes and those that
-// already have the requested owner.
+// OwnerPlan is what an owner change by query would do: the target role, as
+// PlanOwners resolved it, and the matching certificates, split into those
+// whose owner changes and those that already have that owner. Each id
+// appears once.
 type OwnerPlan struct {
-	Change       []int // ids whose owner differs, in list order
-	AlreadyOwned []int // ids that already have the requested owner
+	RoleID   int    // the target role's id
+	RoleName string // and its name, as the server holds it
+	// ChangeIDs are the certificates whose owner differs, in list order.
+	ChangeIDs []int
+	// AlreadyOwned are the certificates that already have the target role.
+	AlreadyOwned []int
+	// Change holds the same ids as ChangeIDs.
+	//
+	// Deprecated: use ChangeIDs (this name read like RolePlan.Changes, which
+	// holds Change values).
+	Change []int
 }
 
-// PlanOwners lists every certificate matching opts — all pages, before
-// anything changes, so that updating owners cannot shift the pages being
-// read — and splits them by whether they already have the owner req names
-// (by id, or by name compared case-insensitively as the server does). It
-// only reads. Pass plan.Change to UpdateOwners to act on it; a certificate
-// already owned is never written again, so running the pair again after an
-// interruption changes nothing twice.
+// PlanOwners resolves the target role req names, then lists every
+// certificate matching opts — all pages, before anything changes, so that
+// updating owners cannot shift the pages being read — and splits them by
+// whether that role already owns them. It only reads. Pass plan.ChangeIDs
+// to UpdateOwners to act on it; a certificate already owned is never
+// written again, so running the pair again after an interruption changes
+// nothing twice.
+//
+// A target role that does not exist — by id (GET /Security/Roles/{id}) or
+// by name (compared ignoring case, as the server does when it assigns an
+// owner by name) — is an error matching ErrNotFound, before any
+// certificate is listed; several roles whose names differ only in case are
+// an error too. Resolving needs /security/read/, which the owner change
+// itself needs as well. A certificate listed twice (pages that overlap when
+// the list shifts while it is read) is planned once.
 func (s *CertificatesService) PlanOwners(ctx context.Context, opts ListCertificatesOptions, req UpdateOwnerRequest) (*OwnerPlan, error) {
 	v := newValidator("Certificates.PlanOwners")
 	req.check(v)
@@ -468,24 +673,26 @@ func (s *CertificatesService) PlanOwners(ctx context.Context, opts ListCertifica
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	p := &OwnerPlan{}
+	id, name, err := s.c.Roles.ownerTarget(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	p := &OwnerPlan{RoleID: id, RoleName: name}
+	seen := map[int]bool{}
 	for c, err := range s.List(ctx, opts) {
 		if err != nil {
 			return nil, err
 		}
-		if ownedBy(&c, req) {
+		if seen[c.ID] {
+			continue
+		}
+		seen[c.ID] = true
+		if c.OwnerRoleID != nil && *c.OwnerRoleID == id {
 			p.AlreadyOwned = append(p.AlreadyOwned, c.ID)
 		} else {
-			p.Change = append(p.Change, c.ID)
+			p.ChangeIDs = append(p.ChangeIDs, c.ID)
 		}
 	}
+	p.Change = p.ChangeIDs
 	return p, nil
-}
-
-// ownedBy reports whether c already has the owner req names.
-func ownedBy(c *Certificate, req UpdateOwnerRequest) bool {
-	if req.NewRoleID != nil {
-		return c.OwnerRoleID != nil && *c.OwnerRoleID == *req.NewRoleID
-	}
-	return req.NewRoleName != nil && c.OwnerRoleName != "" && strings.EqualFold(c.OwnerRoleName, *req.NewRoleName)
 }

@@ -3,10 +3,17 @@ package keyfactor
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/jarcoal/httpmock"
 )
 
 func TestCertificateGetWireFormat(t *testing.T) {
@@ -32,8 +39,21 @@ func TestCertificateGetWireFormat(t *testing.T) {
 		CertState: 1, CertStateString: "Active", KeyType: 1, KeyTypeString: "RSA", KeySizeInBits: 2048, KeyAlgorithm: "RSA",
 		SigningAlgorithm: "SHA256-RSA", OwnerRoleID: Ptr(17), OwnerRoleName: "PKI Operators", RequesterName: `KEYEXAMPLE\svc-enroll`,
 		HasPrivateKey: true, ContentBytes: []byte{0x30, 0x82, 0x01, 0x01},
-		SubjectAltNames: []SubjectAltName{{Type: 2, Value: "web01.keyexample.com"}},
-		Metadata:        map[string]string{"Owner Email": "web-team@keyexample.com", "CostCenter": "4200", "Pci": "true"}}
+		SubjectAltNames: []SubjectAltName{{ID: 88, Type: 2, Value: "web01.keyexample.com"}},
+		Metadata:        map[string]string{"Owner Email": "web-team@keyexample.com", "CostCenter": "4200", "Pci": "true"},
+		IssuedOU:        "Web", EnrollmentPatternID: Ptr(4), CARowIndex: Ptr(int64(46)), CARecordID: "46", CertRequestID: Ptr(3310),
+		RequesterID: Ptr(7), KeyUsage: 160,
+		DetailedKeyUsage:      &DetailedKeyUsage{DigitalSignature: true, KeyEncipherment: true, HexCode: "a0"},
+		ExtendedKeyUsages:     []ExtendedKeyUsage{{ID: 1, OID: "1.3.6.1.5.5.7.3.1", DisplayName: "Server Authentication"}},
+		CRLDistributionPoints: []CRLDistributionPoint{},
+		LocationsCount:        []LocationCount{{Type: "IIS", Count: 1}, {Type: "PEM", Count: 1}},
+		SSLLocations: []SSLLocation{{StorePath: "web01.keyexample.com", AgentPool: "Default Agent Pool", IPAddress: "10.0.4.21",
+			Port: 443, NetworkName: "DMZ"}},
+		Locations: []CertificateLocation{
+			{StoreMachine: "web01.keyexample.com", StorePath: "IIS Personal", StoreType: 5, Alias: "3F6A1D4C",
+				CertStoreID: "0b8e6b0e-53a2-4d1c-9d4e-5d8f0f7c2a10"},
+			{StoreMachine: "lb01.keyexample.com", StorePath: "/etc/ssl/web01.pem", StoreType: 2,
+				CertStoreID: "5a2f3c41-7e6b-4f0a-b3d9-0c8e1a9d4b22"}}}
 	if !reflect.DeepEqual(cert, wantCert) {
 		t.Errorf("decoded\n%+v\nwant\n%+v", cert, wantCert)
 	}
@@ -56,8 +76,8 @@ func TestCertificateListWireFormat(t *testing.T) {
 	m.RegisterResponder("GET", testBase+"/Certificates", fixtureResponder(t, 200, "certificates_list_v1.json"))
 	var got []Certificate
 	for cert, err := range c.Certificates.List(context.Background(), ListCertificatesOptions{Query: `IssuedCN -contains "web"`,
-		CollectionID: 5, IncludeRevoked: true, IncludeExpired: true, IncludeHasPrivateKey: true, PageSize: 3,
-		SortField: "NotAfter", Descending: true}) {
+		CollectionID: 5, IncludeRevoked: true, IncludeExpired: true, IncludeHasPrivateKey: true, IncludeMetadata: true,
+		IncludeLocations: true, PageSize: 3, SortField: "NotAfter", Descending: true}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +91,7 @@ func TestCertificateListWireFormat(t *testing.T) {
 	u, _ := url.Parse(reqs[0].URL)
 	want := url.Values{"QueryString": {`IssuedCN -contains "web"`}, "PageReturned": {"1"}, "ReturnLimit": {"3"},
 		"SortField": {"NotAfter"}, "SortAscending": {"1"}, "IncludeRevoked": {"true"}, "IncludeExpired": {"true"},
-		"collectionId": {"5"}, "includeHasPrivateKey": {"true"}}
+		"collectionId": {"5"}, "includeHasPrivateKey": {"true"}, "includeMetadata": {"true"}, "includeLocations": {"true"}}
 	if !reflect.DeepEqual(u.Query(), want) || reqs[0].Header.Get("x-keyfactor-api-version") != "1.0" {
 		t.Errorf("sent %s", reqs[0].URL)
 	}
@@ -127,23 +147,46 @@ func FuzzParseTime(f *testing.F) {
 func TestPlanOwners(t *testing.T) {
 	c, m := newTestClient(t)
 	m.RegisterResponder("GET", testBase+"/Certificates", fixtureResponder(t, 200, "certificates_list_v1.json"))
+	m.RegisterResponder("GET", testBase+"/Security/Roles/18", httpmock.NewStringResponder(200,
+		`{"Id":18,"Name":"Web Team","Description":"d","Immutable":false,"PermissionSetId":"`+psID+`","Permissions":[],"Claims":[]}`))
+	m.RegisterResponder("GET", testBase+"/Security/Roles/404", httpmock.NewStringResponder(404, `{"ErrorCode":"0xA0110005","Message":"not found"}`))
+	m.RegisterResponder("GET", testBase+"/Security/Roles", func(req *http.Request) (*http.Response, error) {
+		// The query ignores case, as Command's may.
+		if strings.Contains(strings.ToLower(req.URL.Query().Get("QueryString")), `"pki operators"`) {
+			return httpmock.NewStringResponse(200, `[{"Id":17,"Name":"PKI Operators","EmailAddress":null,"Immutable":false,`+
+				`"PermissionSetId":"`+psID+`","ClaimsCount":2}]`), nil
+		}
+		return httpmock.NewStringResponse(200, `[]`), nil
+	})
+	// The name is resolved ignoring case, as the server assigns owners by
+	// name: "pki operators" is role 17, which owns 1042.
 	byName, err := c.Certificates.PlanOwners(context.Background(), ListCertificatesOptions{Query: `IssuedCN -contains "web"`},
-		UpdateOwnerRequest{NewRoleName: Ptr("PKI Operators")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// 1044's owner is named "pki operators": the server compares names
-	// case-insensitively, so it already has the owner.
-	if !reflect.DeepEqual(byName, &OwnerPlan{Change: []int{1043}, AlreadyOwned: []int{1042, 1044}}) {
-		t.Errorf("by name: %+v", byName)
+		UpdateOwnerRequest{NewRoleName: Ptr("pki operators")})
+	want := &OwnerPlan{RoleID: 17, RoleName: "PKI Operators", ChangeIDs: []int{1043, 1044}, AlreadyOwned: []int{1042},
+		Change: []int{1043, 1044}}
+	if err != nil || !reflect.DeepEqual(byName, want) {
+		t.Errorf("by name: %+v, %v", byName, err)
 	}
 	byID, err := c.Certificates.PlanOwners(context.Background(), ListCertificatesOptions{}, UpdateOwnerRequest{NewRoleID: Ptr(18)})
-	if err != nil || !reflect.DeepEqual(byID, &OwnerPlan{Change: []int{1042, 1043}, AlreadyOwned: []int{1044}}) {
+	want = &OwnerPlan{RoleID: 18, RoleName: "Web Team", ChangeIDs: []int{1042, 1043}, AlreadyOwned: []int{1044}, Change: []int{1042, 1043}}
+	if err != nil || !reflect.DeepEqual(byID, want) {
 		t.Errorf("by id: %+v, %v", byID, err)
 	}
 	for _, r := range m.requests() {
 		if r.Method != "GET" {
 			t.Errorf("PlanOwners sent %s", r.Method)
+		}
+	}
+	// A target role that does not exist stops the plan before any
+	// certificate is listed.
+	for _, req := range []UpdateOwnerRequest{{NewRoleName: Ptr("Typo")}, {NewRoleID: Ptr(404)}} {
+		before := m.GetCallCountInfo()["GET "+testBase+"/Certificates"]
+		if _, err := c.Certificates.PlanOwners(context.Background(), ListCertificatesOptions{}, req); !errors.Is(err, ErrNotFound) ||
+			!strings.Contains(err.Error(), "does not exist") {
+			t.Errorf("missing target %+v: %v", req, err)
+		}
+		if m.GetCallCountInfo()["GET "+testBase+"/Certificates"] != before {
+			t.Errorf("missing target %+v: certificates were listed", req)
 		}
 	}
 	before := m.GetTotalCallCount()
@@ -152,5 +195,38 @@ func TestPlanOwners(t *testing.T) {
 	assertValidation(t, err, "Certificates.PlanOwners", []string{"CollectionID", "opts.PageSize", "opts.CollectionID"}, "")
 	if m.GetTotalCallCount() != before {
 		t.Error("invalid input was sent")
+	}
+}
+
+// TestPlanOwnersIDsAreDistinct: pages that overlap (the list shifted while
+// it was read) plan each certificate once.
+func TestPlanOwnersIDsAreDistinct(t *testing.T) {
+	c, m := newTestClient(t)
+	m.RegisterResponder("GET", testBase+"/Security/Roles/18", httpmock.NewStringResponder(200,
+		`{"Id":18,"Name":"Web Team","Description":"d","Immutable":false,"PermissionSetId":"`+psID+`","Permissions":[],"Claims":[]}`))
+	// 180 certificates read 100 a page, each page starting 50 or 20 items
+	// back (certificates were added meanwhile): 250 items for 180.
+	pages := map[int][2]int{1: {1, 100}, 2: {51, 150}, 3: {131, 180}}
+	m.RegisterResponder("GET", testBase+"/Certificates", func(req *http.Request) (*http.Response, error) {
+		page, _ := strconv.Atoi(req.URL.Query().Get("PageReturned"))
+		var items []string
+		for id := pages[page][0]; id <= pages[page][1] && id > 0; id++ {
+			items = append(items, fmt.Sprintf(`{"Id":%d,"OwnerRoleId":null,"OwnerRoleName":null}`, id))
+		}
+		return httpmock.NewStringResponse(200, "["+strings.Join(items, ",")+"]"), nil
+	})
+	p, err := c.Certificates.PlanOwners(context.Background(), ListCertificatesOptions{}, UpdateOwnerRequest{NewRoleID: Ptr(18)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for _, id := range p.ChangeIDs {
+		if seen[id] {
+			t.Fatalf("certificate %d planned twice", id)
+		}
+		seen[id] = true
+	}
+	if len(p.ChangeIDs) != 180 {
+		t.Errorf("planned %d certificates, want 180", len(p.ChangeIDs))
 	}
 }
