@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -198,6 +200,20 @@ func (l *loader) readFile(opts LoadOptions) error {
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return fmt.Errorf("keyfactor: config file %s is not valid JSON: %w", l.file, err)
 	}
+	if doc.Servers == nil {
+		// A common mistake: the profile's keys at the top level. Saying
+		// "set host" then would send the user looking in the wrong place.
+		var flat map[string]json.RawMessage
+		if json.Unmarshal(data, &flat) == nil && len(flat) > 0 {
+			keys := make([]string, 0, len(flat))
+			for k := range flat {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			return fmt.Errorf(`keyfactor: config file %s has no "servers" object (its top-level keys are %s): profiles go inside it, `+
+				`as {"servers": {"default": {"host": "kf.example.com", "username": "…", …}}}`, l.file, strings.Join(keys, ", "))
+		}
+	}
 	p, ok := doc.Servers[l.profile]
 	if !ok && namedProfile {
 		return fmt.Errorf("keyfactor: config file %s has no profile %q", l.file, l.profile)
@@ -222,13 +238,26 @@ func baseURL(host, port, apiPath source) (string, error) {
 	if h == "" || strings.ContainsAny(h, "/?#@ ") {
 		return "", fmt.Errorf("keyfactor: %s: %q is not a host name", host.from, host.value)
 	}
+	// The host may carry its own port ("kf.example.com:8443", "[::1]:8443"),
+	// as Keyfactor's tools allow. A second, different port is a conflict to
+	// refuse rather than join into "host:8443:443".
+	if name, hostPort, err := net.SplitHostPort(h); err == nil {
+		if port.value != "" && port.value != hostPort {
+			return "", fmt.Errorf("keyfactor: %s names port %s but %s names port %s: set the port in one place, or make them agree",
+				host.from, hostPort, port.from, port.value)
+		}
+		h, port = name, source{hostPort, host.from}
+		if strings.Contains(h, ":") {
+			h = "[" + h + "]"
+		}
+	}
 	if port.value != "" {
 		n, err := strconv.Atoi(port.value)
 		if err != nil || n < 1 || n > 65535 {
 			return "", fmt.Errorf("keyfactor: %s: %q is not a port number (1-65535)", port.from, port.value)
 		}
 		if !(scheme == "https" && n == 443) && !(scheme == "http" && n == 80) {
-			h += ":" + port.value
+			h += ":" + strconv.Itoa(n)
 		}
 	}
 	path := strings.Trim(apiPath.value, "/")
