@@ -17,7 +17,9 @@ func TestE2ECertificateReads(t *testing.T) {
 	ops := srv.AddRole(keyfactortest.Role{Name: "PKI Operators", Description: "d"})
 	future := time.Now().AddDate(1, 0, 0)
 	srv.AddCertificate(keyfactortest.Certificate{ID: 1, CollectionIDs: []int{5}, OwnerRoleID: ops, IssuedCN: "web01.example.com",
-		NotAfter: future, Metadata: map[string]string{"Team": "web"}, HasPrivateKey: true})
+		NotAfter: future, Metadata: map[string]string{"Team": "web"}, HasPrivateKey: true,
+		Locations: []keyfactortest.Location{{StoreMachine: "web01", StorePath: "IIS Personal", StoreType: 5, StoreTypeName: "IIS"},
+			{StoreMachine: "web01", StorePath: "IIS Roots", StoreType: 5, StoreTypeName: "IIS"}}})
 	srv.AddCertificate(keyfactortest.Certificate{ID: 2, IssuedCN: "web02.example.com", NotAfter: future})
 	srv.AddCertificate(keyfactortest.Certificate{ID: 3, IssuedCN: "web03.example.com", NotAfter: future, Revoked: true})
 	srv.AddCertificate(keyfactortest.Certificate{ID: 4, IssuedCN: "old.example.com", NotAfter: time.Now().AddDate(-1, 0, 0)})
@@ -26,6 +28,20 @@ func TestE2ECertificateReads(t *testing.T) {
 	if err != nil || cert.OwnerRoleID == nil || *cert.OwnerRoleID != ops || cert.OwnerRoleName != "PKI Operators" ||
 		cert.Metadata["Team"] != "web" || !cert.HasPrivateKey || cert.NotAfter.Unix() != future.Unix() {
 		t.Fatalf("Get = %+v, %v", cert, err)
+	}
+	if len(cert.Locations) != 0 || len(cert.LocationsCount) != 0 {
+		t.Errorf("locations without IncludeLocations: %+v", cert.Locations)
+	}
+	cert, err = c.Certificates.Get(ctx, 1, keyfactor.GetCertificateOptions{IncludeLocations: true})
+	if err != nil || len(cert.Locations) != 2 || cert.Locations[0].StorePath != "IIS Personal" ||
+		fmt.Sprint(cert.LocationsCount) != "[{IIS 2}]" {
+		t.Errorf("IncludeLocations: %+v, %+v, %v", cert.Locations, cert.LocationsCount, err)
+	}
+	for listed, err := range c.Certificates.List(ctx, keyfactor.ListCertificatesOptions{CollectionID: 5, IncludeLocations: true,
+		IncludeMetadata: true}) {
+		if err != nil || len(listed.Locations) != 2 || listed.Metadata["Team"] != "web" {
+			t.Errorf("List with locations and metadata: %+v, %v", listed, err)
+		}
 	}
 	if cert, err := c.Certificates.Get(ctx, 2, keyfactor.GetCertificateOptions{}); err != nil || cert.OwnerRoleID != nil || cert.OwnerRoleName != "" {
 		t.Errorf("no owner: %+v, %v", cert, err)

@@ -148,9 +148,14 @@ func (c *reqCtx) require(need perm, what string) bool {
 	if c.acct.has(need) {
 		return true
 	}
-	writeError(c.w, http.StatusForbidden, codeForbidden,
-		fmt.Sprintf("User %s does not have the permission '%s' required to %s.", c.acct.name, permString(need), what))
+	c.deny(permString(need), what)
 	return false
+}
+
+// deny answers 403 naming the permission (or permissions) needed.
+func (c *reqCtx) deny(permission, what string) {
+	writeError(c.w, http.StatusForbidden, codeForbidden,
+		fmt.Sprintf("User %s does not have the permission '%s' required to %s.", c.acct.name, permission, what))
 }
 
 func permString(p perm) string {

@@ -33,6 +33,18 @@ type Certificate struct {
 	Revoked       bool
 	HasPrivateKey bool
 	Metadata      map[string]string
+	// Locations are the certificate stores holding it, reported only when
+	// a read asks with includeLocations=true (as LocationsCount, counted by
+	// StoreTypeName, and Locations).
+	Locations []Location
+}
+
+// Location is a certificate store that holds a certificate.
+type Location struct {
+	StoreMachine, StorePath string
+	StoreType               int
+	StoreTypeName           string // "IIS", "PEM", ...: what LocationsCount counts by
+	Alias                   string
 }
 
 // AddCertificate adds or replaces a certificate.
@@ -41,6 +53,7 @@ func (s *Server) AddCertificate(c Certificate) {
 	defer s.mu.Unlock()
 	c.CollectionIDs = slices.Clone(c.CollectionIDs)
 	c.Metadata = maps.Clone(c.Metadata)
+	c.Locations = slices.Clone(c.Locations)
 	if c.Thumbprint == "" {
 		c.Thumbprint = fmt.Sprintf("%040X", c.ID*2654435761)
 	}
@@ -119,29 +132,25 @@ func (s *Server) putOwner(c *reqCtx, idText string) {
 		writeError(c.w, http.StatusNotFound, codeNotFound, fmt.Sprintf("Unable to locate Certificate with Id %d", id))
 		return
 	}
+	// Keyfactor: any one of the change-owner permissions (a scoped one
+	// counts for the collection or container the request names), and, to
+	// name a new owner, /security/read/.
+	forms := []perm{{path: "/certificates/collections/change_owner/", scope: collection},
+		{path: "/certificate_stores/change_owner/", scope: container}, {path: "/certificates/expanded_change_owner/"}}
+	if !slices.ContainsFunc(forms, c.acct.has) {
+		c.deny(permString(forms[0])+"', '"+permString(forms[1])+"' or '"+permString(forms[2]), "change certificate owners")
+		return
+	}
+	if (req.NewRoleID != nil || req.NewRoleName != nil) && !c.require(perm{path: "/security/read/"}, "read the new owner role") {
+		return
+	}
 	switch {
-	case collection > 0:
-		if !c.require(perm{path: "/certificates/collections/change_owner/", scope: collection}, "change owners in this collection") {
-			return
-		}
-		if !slices.Contains(cert.CollectionIDs, collection) {
-			writeError(c.w, http.StatusForbidden, codeForbidden,
-				fmt.Sprintf("Certificate %d is not in collection %d.", id, collection))
-			return
-		}
-	case container > 0:
-		if !c.require(perm{path: "/certificate_stores/change_owner/", scope: container}, "change owners in this container") {
-			return
-		}
-		if cert.ContainerID != container {
-			writeError(c.w, http.StatusForbidden, codeForbidden,
-				fmt.Sprintf("Certificate %d is not in container %d.", id, container))
-			return
-		}
-	default:
-		if !c.require(perm{path: "/certificates/collections/change_owner/"}, "change certificate owners") {
-			return
-		}
+	case collection > 0 && !slices.Contains(cert.CollectionIDs, collection):
+		writeError(c.w, http.StatusForbidden, codeForbidden, fmt.Sprintf("Certificate %d is not in collection %d.", id, collection))
+		return
+	case container > 0 && cert.ContainerID != container:
+		writeError(c.w, http.StatusForbidden, codeForbidden, fmt.Sprintf("Certificate %d is not in container %d.", id, container))
+		return
 	}
 
 	switch {
@@ -226,8 +235,23 @@ type certificateOut struct {
 	HasPrivateKey            bool              `json:"HasPrivateKey"`
 	SubjectAltNameElements   []sanOut          `json:"SubjectAltNameElements"`
 	Metadata                 map[string]string `json:"Metadata"`
-	Locations                []any             `json:"Locations"`
-	LocationsCount           []any             `json:"LocationsCount"`
+	Locations                []locationOut     `json:"Locations"`
+	LocationsCount           []locationCount   `json:"LocationsCount"`
+	SSLLocations             []any             `json:"SSLLocations"`
+}
+
+type locationOut struct {
+	StoreMachine string `json:"StoreMachine"`
+	StorePath    string `json:"StorePath"`
+	StoreType    int    `json:"StoreType"`
+	Alias        string `json:"Alias"`
+	ChainLevel   int    `json:"ChainLevel"`
+	CertStoreID  string `json:"CertStoreId"`
+}
+
+type locationCount struct {
+	Type  string `json:"Type"`
+	Count int    `json:"Count"`
 }
 
 type sanOut struct {
@@ -237,9 +261,10 @@ type sanOut struct {
 	ValueHash string `json:"ValueHash"`
 }
 
-// certOut renders a certificate; hasKey says whether HasPrivateKey is reported
-// (lists report it only when asked). It runs under s.mu.
-func (s *Server) certOut(c *Certificate, metadata, hasKey bool) certificateOut {
+// certOut renders a certificate; hasKey says whether HasPrivateKey is
+// reported (lists report it only when asked), locations whether its
+// locations are. It runs under s.mu.
+func (s *Server) certOut(c *Certificate, metadata, hasKey, locations bool) certificateOut {
 	out := certificateOut{ID: c.ID, Thumbprint: c.Thumbprint, SerialNumber: c.SerialNumber, IssuedDN: c.IssuedDN,
 		IssuedCN: c.IssuedCN, ImportDate: c.NotBefore.Format(time.RFC3339),
 		NotBefore: c.NotBefore.UTC().Format("2006-01-02T15:04:05"), NotAfter: c.NotAfter.UTC().Format("2006-01-02T15:04:05"),
@@ -247,7 +272,18 @@ func (s *Server) certOut(c *Certificate, metadata, hasKey bool) certificateOut {
 		CertificateAuthorityName: "Example Issuing CA 1", CertState: 1, CertStateString: "Active", KeyType: 1,
 		KeyTypeString: "RSA", KeySizeInBits: 2048, SigningAlgorithm: "SHA256-RSA", HasPrivateKey: hasKey && c.HasPrivateKey,
 		SubjectAltNameElements: []sanOut{{ID: c.ID, Value: c.IssuedCN, Type: 2, ValueHash: fmt.Sprintf("%08x", c.ID)}},
-		Metadata:               map[string]string{}, Locations: []any{}, LocationsCount: []any{}}
+		Metadata:               map[string]string{}, Locations: []locationOut{}, LocationsCount: []locationCount{}, SSLLocations: []any{}}
+	if locations {
+		for i, l := range c.Locations {
+			out.Locations = append(out.Locations, locationOut{StoreMachine: l.StoreMachine, StorePath: l.StorePath,
+				StoreType: l.StoreType, Alias: l.Alias, CertStoreID: fmt.Sprintf("00000000-0000-0000-0000-%012d", i+1)})
+			if j := slices.IndexFunc(out.LocationsCount, func(lc locationCount) bool { return lc.Type == l.StoreTypeName }); j >= 0 {
+				out.LocationsCount[j].Count++
+			} else {
+				out.LocationsCount = append(out.LocationsCount, locationCount{Type: l.StoreTypeName, Count: 1})
+			}
+		}
+	}
 	if c.Revoked {
 		out.CertState, out.CertStateString = 2, "Revoked"
 		at, reason := c.NotBefore.AddDate(0, 1, 0).Format("2006-01-02T15:04:05"), 1
@@ -279,7 +315,8 @@ func (s *Server) getCertificate(c *reqCtx, idText string) {
 	id, err := strconv.Atoi(idText)
 	collection, okCol := queryInt(q("collectionId"))
 	metadata, okMeta := queryBool(q("includeMetadata"))
-	if _, okLoc := queryBool(q("includeLocations")); err != nil || id <= 0 || !okCol || !okMeta || !okLoc {
+	locations, okLoc := queryBool(q("includeLocations"))
+	if err != nil || id <= 0 || !okCol || !okMeta || !okLoc {
 		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The certificate id and query parameters must be valid.")
 		return
 	}
@@ -291,7 +328,7 @@ func (s *Server) getCertificate(c *reqCtx, idText string) {
 		writeError(c.w, http.StatusNotFound, codeNotFound, fmt.Sprintf("Unable to locate Certificate with Id %d", id))
 		return
 	}
-	writeJSON(c.w, http.StatusOK, s.certOut(cert, metadata, true))
+	writeJSON(c.w, http.StatusOK, s.certOut(cert, metadata, true, locations))
 }
 
 // certQueryFields are the certificate fields the fake's QueryString knows.
@@ -318,7 +355,8 @@ func (s *Server) listCertificates(c *reqCtx) {
 	expired, ok2 := queryBool(q("IncludeExpired"))
 	metadata, ok3 := queryBool(q("includeMetadata"))
 	hasKey, ok4 := queryBool(q("includeHasPrivateKey"))
-	if err != nil || !okCol || !ok1 || !ok2 || !ok3 || !ok4 {
+	locations, ok5 := queryBool(q("includeLocations"))
+	if err != nil || !okCol || !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
 		msg := "Invalid query parameters."
 		if err != nil {
 			msg = "Invalid query: " + err.Error() + "."
@@ -362,7 +400,7 @@ func (s *Server) listCertificates(c *reqCtx) {
 	start, end := p.window(len(found))
 	out := make([]certificateOut, 0, end-start)
 	for _, cert := range found[start:end] {
-		out = append(out, s.certOut(cert, metadata, hasKey))
+		out = append(out, s.certOut(cert, metadata, hasKey, locations))
 	}
 	writeJSON(c.w, http.StatusOK, out)
 }

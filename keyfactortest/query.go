@@ -25,6 +25,26 @@ var clauseRE = regexp.MustCompile(`^\s*\(*\s*([A-Za-z]+)\s+(-[a-z]+)\s+"([^"]*)"
 
 var andRE = regexp.MustCompile(`(?i)\s+and\s+`)
 
+// splitAnd splits q at each AND (any case) outside double quotes: a value
+// such as "Sales and Marketing" is one value.
+func splitAnd(q string) []string {
+	var parts []string
+	start, quoted := 0, false
+	for i := 0; i < len(q); i++ {
+		switch {
+		case q[i] == '"':
+			quoted = !quoted
+		case !quoted:
+			if loc := andRE.FindStringIndex(q[i:]); loc != nil && loc[0] == 0 {
+				parts = append(parts, q[start:i])
+				start = i + loc[1]
+				i = start - 1
+			}
+		}
+	}
+	return append(parts, q[start:])
+}
+
 // parseQuery parses q for a resource whose query fields are fields (their
 // canonical spelling; matched in any case).
 func parseQuery(q string, fields ...string) ([]clause, error) {
@@ -32,7 +52,7 @@ func parseQuery(q string, fields ...string) ([]clause, error) {
 		return nil, nil
 	}
 	var out []clause
-	for _, part := range andRE.Split(q, -1) {
+	for _, part := range splitAnd(q) {
 		m := clauseRE.FindStringSubmatch(part)
 		if m == nil {
 			return nil, fmt.Errorf("unsupported query clause '%s'", strings.TrimSpace(part))
@@ -98,11 +118,13 @@ func parsePaging(get func(string) string, sortFields ...string) (paging, string)
 	p := paging{page: 1, limit: 50, sortField: sortFields[0]}
 	for name, dst := range map[string]*int{"PageReturned": &p.page, "ReturnLimit": &p.limit} {
 		if v := get(name); v != "" {
-			n, err := strconv.Atoi(v)
+			// Keyfactor's paging parameters are 32-bit: a larger value is a
+			// 400, and (page-1)*limit cannot overflow an int.
+			n, err := strconv.ParseInt(v, 10, 32)
 			if err != nil || n <= 0 {
 				return p, fmt.Sprintf("Invalid %s '%s'.", name, v)
 			}
-			*dst = n
+			*dst = int(n)
 		}
 	}
 	if f := get("SortField"); f != "" {
@@ -129,8 +151,9 @@ func parsePaging(get func(string) string, sortFields ...string) (paging, string)
 // window returns the part of n sorted items that p's page shows, as a
 // start and end index.
 func (p paging) window(n int) (start, end int) {
-	start = min((p.page-1)*p.limit, n)
-	return start, min(start+p.limit, n)
+	first := int64(p.page-1) * int64(p.limit)
+	start = int(min(first, int64(n)))
+	return start, int(min(int64(start)+int64(p.limit), int64(n)))
 }
 
 // strictQuery returns a lookup of r's query parameters after checking that

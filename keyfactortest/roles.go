@@ -549,6 +549,11 @@ func (s *Server) updateRole(c *reqCtx) {
 // Certificates the role owned are left without an owner (what Command does
 // is not documented).
 func (s *Server) deleteRole(c *reqCtx, idText string) {
+	if c.version != 1 {
+		// Keyfactor documents DELETE /Security/Roles/{id} in v1 only.
+		writeError(c.w, http.StatusNotFound, codeNotFound, "Deleting a role is available in API version 1.0 only.")
+		return
+	}
 	if !c.require(perm{path: "/security/modify/"}, "modify security roles") {
 		return
 	}

@@ -236,9 +236,12 @@ func TestOwnerRules(t *testing.T) {
 	ops := s.AddRole(Role{Name: "PKI Operators", Description: "d"})
 	s.AddCertificate(Certificate{ID: 1, CollectionIDs: []int{5}, ContainerID: 9})
 	s.AddCertificate(Certificate{ID: 2, OwnerRoleID: ops, OwnerRequired: true})
-	s.AddUser(User{Name: `KEYEXAMPLE\col5`, Password: "pw", Permissions: []string{"/certificates/collections/change_owner/5/"}})
-	s.AddUser(User{Name: `KEYEXAMPLE\con9`, Password: "pw", Permissions: []string{"/certificate_stores/change_owner/9/"}})
+	s.AddUser(User{Name: `KEYEXAMPLE\col5`, Password: "pw", Permissions: []string{"/certificates/collections/change_owner/5/", "/security/read/"}})
+	s.AddUser(User{Name: `KEYEXAMPLE\con9`, Password: "pw", Permissions: []string{"/certificate_stores/change_owner/9/", "/security/read/"}})
+	s.AddUser(User{Name: `KEYEXAMPLE\noread`, Password: "pw", Permissions: []string{"/certificates/collections/change_owner/"}})
+	s.AddUser(User{Name: `KEYEXAMPLE\expanded`, Password: "pw", Permissions: []string{"/certificates/expanded_change_owner/", "/security/read/"}})
 	col5, con9 := basic(`KEYEXAMPLE\col5`, "pw"), basic(`KEYEXAMPLE\con9`, "pw")
+	noRead, expanded := basic(`KEYEXAMPLE\noread`, "pw"), basic(`KEYEXAMPLE\expanded`, "pw")
 	id := fmt.Sprint(ops)
 	tests := []struct {
 		name, path, body, auth string
@@ -261,6 +264,9 @@ func TestOwnerRules(t *testing.T) {
 		{"collection wins over container", "/Certificates/1/Owner?CollectionId=5&ContainerId=9", `{"NewRoleId":` + id + `}`,
 			con9, 403, "collections", 0},
 		{"container user in the container", "/Certificates/1/Owner?ContainerId=9", `{"NewRoleId":` + id + `}`, con9, 204, "", ops},
+		{"change owner without /security/read/", "/Certificates/1/Owner", `{"NewRoleId":` + id + `}`, noRead, 403, "/security/read/", ops},
+		{"clearing needs no role read", "/Certificates/1/Owner", `{}`, noRead, 204, "", 0},
+		{"expanded change owner and security read", "/Certificates/1/Owner", `{"NewRoleName":"PKI Operators"}`, expanded, 204, "", ops},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -276,6 +282,47 @@ func TestOwnerRules(t *testing.T) {
 				t.Errorf("owner = %d, want %d", owner, tt.owner)
 			}
 		})
+	}
+}
+
+// TestKeyfactorEdges: what a downstream test trusts the fake on.
+func TestKeyfactorEdges(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	sales := s.AddRole(Role{Name: "Sales and Marketing", Description: "d"})
+	s.AddRole(Role{Name: "Sales", Description: "d"})
+
+	// A quoted value holding " and " is one value.
+	q := url.QueryEscape(`Name -eq "Sales and Marketing"`)
+	st, _, b := call{method: "GET", path: "/Security/Roles?QueryString=" + q, version: "2.0"}.send(t, s)
+	var found []roleSummaryOut
+	if st != 200 || json.Unmarshal(b, &found) != nil || len(found) != 1 || found[0].ID != sales {
+		t.Errorf("quoted and: %d %s", st, b)
+	}
+	q = url.QueryEscape(`Name -startswith "Sales" AND Name -endswith "Marketing"`)
+	if st, _, b = (call{method: "GET", path: "/Security/Roles?QueryString=" + q, version: "2.0"}.send(t, s)); st != 200 ||
+		json.Unmarshal(b, &found) != nil || len(found) != 1 {
+		t.Errorf("two clauses: %d %s", st, b)
+	}
+
+	// Keyfactor has no v2 delete.
+	st, _, b = call{method: "DELETE", path: "/Security/Roles/" + fmt.Sprint(sales), version: "2.0"}.send(t, s)
+	expectError(t, st, b, 404, "1.0 only")
+	if len(s.Roles()) != 3 {
+		t.Error("a v2 DELETE deleted the role")
+	}
+
+	// Paging numbers beyond 32 bits, or whose product would overflow, are a 400.
+	for _, p := range []string{"PageReturned=9223372036854775807&ReturnLimit=2", "PageReturned=2&ReturnLimit=4611686018427387904",
+		"PageReturned=4294967297&ReturnLimit=1", "PageReturned=2147483647&ReturnLimit=2147483647"} {
+		st, _, b := call{method: "GET", path: "/Security/Roles?" + p, version: "2.0"}.send(t, s)
+		if p == "PageReturned=2147483647&ReturnLimit=2147483647" {
+			if st != 200 || string(b) != "[]\n" {
+				t.Errorf("%s: %d %s, want an empty page", p, st, b)
+			}
+			continue
+		}
+		expectError(t, st, b, 400, "Invalid")
 	}
 }
 
@@ -370,7 +417,7 @@ func TestOAuthTokenEndpoint(t *testing.T) {
 func TestTLSAndAPIPath(t *testing.T) {
 	s := NewTLSServer(WithAPIPath("Keyfactor/API/"))
 	defer s.Close()
-	if !strings.HasPrefix(s.URL, "https://") || !strings.HasSuffix(s.URL, "/Keyfactor/API") || s.Certificate() == nil {
+	if !strings.HasPrefix(s.URL, "https://") || !strings.HasSuffix(s.URL, "/Keyfactor/API") || s.TLSCertificate() == nil {
 		t.Fatalf("URL %s", s.URL)
 	}
 	if st, _, b := (call{method: "GET", path: "/Security/Roles"}).send(t, s); st != 200 {

@@ -66,7 +66,7 @@ func newFake(t *testing.T) *fake {
 
 // fakeEnv points the CLI at a keyfactortest server as the given user.
 func fakeEnv(srv *keyfactortest.Server, user, domain, password string) []string {
-	return envFor(srv.URL, srv.Certificate(), user, domain, password)
+	return envFor(srv.URL, srv.TLSCertificate(), user, domain, password)
 }
 
 type result struct {
