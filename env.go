@@ -117,7 +117,7 @@ func LoadConfig(opts LoadOptions) (Config, error) {
 
 	host := l.get("KEYFACTOR_HOSTNAME", l.p.Host, "host")
 	if host.value == "" {
-		return Config{}, errors.New("keyfactor: no server configured: set KEYFACTOR_HOSTNAME or host in " + l.fileName())
+		return Config{}, fmt.Errorf("%w: set KEYFACTOR_HOSTNAME or host in %s", ErrNotConfigured, l.fileName())
 	}
 	port := l.get("KEYFACTOR_PORT", rawText(l.p.Port), "port")
 	apiPath := l.get("KEYFACTOR_API_PATH", l.p.APIPath, "api_path")

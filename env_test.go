@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"encoding/pem"
+	"errors"
 	"io"
 	"log"
 	"log/slog"
@@ -180,6 +181,9 @@ func TestConfigFromEnvErrorsNameTheCulprit(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), "hunter22") {
 				t.Errorf("error shows the password: %v", err)
+			}
+			if want := tt.name == "no host"; errors.Is(err, ErrNotConfigured) != want {
+				t.Errorf("errors.Is(err, ErrNotConfigured) = %v, want %v: %v", !want, want, err)
 			}
 			if tt.name == "missing CA file" && strings.Contains(err.Error(), "PEM") {
 				t.Errorf("a missing file surfaced as a PEM problem: %v", err)

@@ -44,6 +44,10 @@ var (
 	// immutable role (Command's Administrator), which it reports without
 	// sending anything.
 	ErrImmutable = errors.New("keyfactor: role is immutable")
+	// ErrNotConfigured matches the error of ConfigFromEnv and LoadConfig
+	// when neither the environment nor the config file names a server:
+	// the case where a tool may fall back to offline work or a fake.
+	ErrNotConfigured = errors.New("keyfactor: no server configured")
 	// ErrDryRun matches the error of every call of a Client whose
 	// Config.DryRun is set: the request was built and shown, not sent.
 	ErrDryRun = errors.New("keyfactor: dry run: request not sent")
