@@ -1,19 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/keyfactor-sdk/keyfactor-go"
@@ -58,107 +58,43 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
+// errUsageShown ends a command line whose usage was printed instead of an
+// error message (a group named without a command): exit 2, nothing more.
+var errUsageShown = errors.New("usage shown")
+
+// commandError carries a command's own outcome through cobra, so that run
+// can tell it from cobra's (an unknown command, a bad flag), which is
+// usage.
+type commandError struct{ err error }
+
+func (e *commandError) Error() string { return e.err.Error() }
+
 func (a *app) run(ctx context.Context, args []string) int {
+	root := a.rootCommand()
+	root.SetArgs(append([]string{}, args...)) // never nil: cobra would read os.Args
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	_, err := root.ExecuteContextC(ctx)
+	var ce *commandError
 	switch {
-	case len(args) == 0:
-		fmt.Fprint(a.stderr, usage(""))
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errUsageShown):
 		return exitInvalid
-	case args[0] == "--version" || args[0] == "-version" || args[0] == "version":
-		fmt.Fprint(a.stdout, version())
-		return exitOK
-	case isHelp(args[0]) && len(args) == 1:
-		fmt.Fprint(a.stdout, usage(""))
-		return exitOK
-	case args[0] == "help": // help GROUP [COMMAND]
-		return a.run(ctx, append(args[1:], "--help"))
-	case !isGroup(args[0]):
-		return a.fail(usagef("unknown command %q (see keyfactor --help)", args[0]))
-	case len(args) == 1:
-		fmt.Fprint(a.stderr, usage(args[0]))
-		return exitInvalid
-	case isHelp(args[1]):
-		fmt.Fprint(a.stdout, usage(args[0]))
-		return exitOK
+	case errors.As(err, &ce):
+		return a.fail(ce.err)
 	}
-	name := args[0] + " " + args[1]
-	cmd, ok := lookup(name)
-	if !ok {
-		return a.fail(usagef("unknown command %q (see keyfactor %s --help)", name, args[0]))
-	}
-	a.cmd = &cmd
-	fs := flag.NewFlagSet("keyfactor "+name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.StringVar(&a.output, "output", "json", "output format: json or text")
-	fs.DurationVar(&a.timeout, "timeout", 2*time.Minute, "give up after this long")
-	fs.BoolVar(&a.dryRun, "dry-run", false, "validate and print the request instead of sending it")
-	fs.StringVar(&a.config, "config", "", "command_config.json to read (default ~/.keyfactor/command_config.json)")
-	fs.StringVar(&a.profile, "profile", "", `profile in that file (default "default")`)
-	fs.BoolVar(&a.verbose, "v", false, "log requests and retries to stderr")
-	run := cmd.setup(a, fs)
-	pos, err := parseInterleaved(fs, args[2:])
-	if errors.Is(err, flag.ErrHelp) {
-		fmt.Fprint(a.stdout, commandHelp(name, fs))
-		return exitOK
-	}
-	if err != nil {
-		return a.fail(usagef("%v (see keyfactor %s --help)", err, name))
-	}
-	if a.output != "json" && a.output != "text" {
-		return a.fail(usagef("--output must be json or text, not %q", a.output))
-	}
-	if a.timeout <= 0 {
-		return a.fail(usagef("--timeout must be positive"))
-	}
-	ctx, cancel := context.WithTimeout(ctx, a.timeout)
-	defer cancel()
-	err = run(ctx, pos)
-	a.timedOut = errors.Is(ctx.Err(), context.DeadlineExceeded)
-	return a.fail(err)
-}
-
-// parseInterleaved lets flags follow positional arguments
-// ("owner set 42 --role-id 7"), which the flag package alone does not.
-// Everything after "--" is positional, for ids that start with "-".
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var rest []string
-	for i, a := range args {
-		if a == "--" {
-			args, rest = args[:i], args[i+1:]
-			break
-		}
-	}
-	pos, err := parseFlags(fs, args)
-	return append(pos, rest...), err
-}
-
-func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
+	return a.fail(&usageError{err.Error()})
 }
 
 // client builds the SDK client from the environment and config file. With
 // --dry-run its transport records the first request instead of sending it.
 func (a *app) client() (*keyfactor.Client, error) {
-	level := slog.LevelWarn
-	if a.verbose {
-		level = slog.LevelDebug
-	}
-	logger := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
-	cfg, err := keyfactor.LoadConfig(keyfactor.LoadOptions{ConfigFile: a.config, Profile: a.profile, Logger: logger})
+	cfg, err := a.config0()
 	if err != nil {
-		return nil, &usageError{err.Error()}
+		return nil, err
 	}
-	cfg.UserAgent = "keyfactor-cli"
 	if a.dryRun {
 		a.dry = &dryRun{followUps: a.followUps}
 		cfg.DryRun = a.dry.record
@@ -169,6 +105,29 @@ func (a *app) client() (*keyfactor.Client, error) {
 	}
 	return c, nil
 }
+
+// config0 loads the configuration the client is built from. Its error
+// matches keyfactor.ErrNotConfigured when no server is named at all.
+func (a *app) config0() (keyfactor.Config, error) {
+	level := slog.LevelWarn
+	if a.verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+	cfg, err := keyfactor.LoadConfig(keyfactor.LoadOptions{ConfigFile: a.config, Profile: a.profile, Logger: logger})
+	if err != nil {
+		return cfg, &configError{err}
+	}
+	cfg.UserAgent = "keyfactor-cli"
+	return cfg, nil
+}
+
+// configError is a configuration that LoadConfig refused: exit 2, with
+// keyfactor.ErrNotConfigured reachable.
+type configError struct{ err error }
+
+func (e *configError) Error() string { return e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
 
 // fail reports err on stderr and returns its exit code; nil is success.
 // A dry run's captured request is printed instead of its stand-in error.
@@ -217,11 +176,17 @@ func (a *app) describe(err error) (string, []fieldError) {
 	var unknownCA x509.UnknownAuthorityError
 	var verify *tls.CertificateVerificationError
 	var hostname x509.HostnameError
+	var dns *net.DNSError
 	switch {
 	case errors.As(err, &hostname):
 		msg += " (the server's certificate does not name this host: check KEYFACTOR_HOSTNAME)"
 	case errors.As(err, &unknownCA) || errors.As(err, &verify):
 		msg += " (the server's certificate is not trusted: set KEYFACTOR_CA_CERT to its CA, a file or PEM text)"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		// More time would not help: nothing listens there.
+		msg += " (nothing accepts connections there: check KEYFACTOR_HOSTNAME and KEYFACTOR_PORT, and that the server runs)"
+	case errors.As(err, &dns):
+		msg += " (the host name does not resolve: check KEYFACTOR_HOSTNAME)"
 	case a.timedOut && errors.Is(err, context.DeadlineExceeded):
 		msg += fmt.Sprintf(" (--timeout %v reached: give it more time with --timeout)", a.timeout)
 	}
@@ -230,9 +195,10 @@ func (a *app) describe(err error) (string, []fieldError) {
 
 func exitCode(err error) int {
 	var ue *usageError
+	var ce *configError
 	var apiErr *keyfactor.APIError
 	switch {
-	case errors.As(err, &ue), errors.Is(err, keyfactor.ErrValidation):
+	case errors.As(err, &ue), errors.As(err, &ce), errors.Is(err, keyfactor.ErrValidation):
 		return exitInvalid
 	case errors.Is(err, keyfactor.ErrUnauthorized), errors.Is(err, keyfactor.ErrForbidden):
 		return exitAuth
@@ -294,48 +260,86 @@ func intArg(name, s string) (int, error) {
 	return n, nil
 }
 
-// readJSONFile decodes a request from a file, or stdin for "-". Unknown
-// fields are refused at every depth, so a typo does not silently drop a
-// setting.
-func (a *app) readJSONFile(path string, v any) error {
-	data, err := a.readInput(path)
+// Bounds on what the CLI reads from files: far above any real role file or
+// state file, far below what would exhaust memory (/dev/zero, a FIFO fed
+// without end).
+const (
+	maxRequestFile = 16 << 20
+	maxStateFile   = 64 << 20
+)
+
+// readJSONFile decodes a request from --file (a path, or "-" for standard
+// input) with keyfactor.DecodeStrict: an unknown key at any depth, a key
+// twice (in any case) and anything after the value are refused.
+func (a *app) readJSONFile(ctx context.Context, path string, v any) error {
+	data, err := a.readInput(ctx, "--file", path, maxRequestFile)
 	if err != nil {
 		return err
 	}
-	return decodeStrict(path, data, v)
-}
-
-// readInput reads --file: a path, or "-" for standard input.
-func (a *app) readInput(path string) ([]byte, error) {
-	if path == "" {
-		return nil, usagef("--file is required (use - for standard input)")
-	}
-	var r io.Reader = a.stdin
-	if path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, &usageError{err.Error()}
-		}
-		defer f.Close()
-		r = f
-	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, usagef("%s: %v", displayName(path), err)
-	}
-	return data, nil
-}
-
-func decodeStrict(path string, data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := keyfactor.DecodeStrict(data, v); err != nil {
 		return usagef("%s: not a valid request: %v", displayName(path), err)
 	}
-	if dec.More() {
-		return usagef("%s: not a valid request: more than one JSON value", displayName(path))
-	}
 	return nil
+}
+
+// readInput reads the file a flag names, or standard input for "-": at
+// most limit bytes, and no longer than ctx allows, so that --timeout and
+// Ctrl-C work while a FIFO or a terminal is being read. When ctx ends
+// first the reading goroutine is left behind, blocked; the process is
+// about to exit.
+func (a *app) readInput(ctx context.Context, flag, path string, limit int64) ([]byte, error) {
+	if path == "" {
+		return nil, usagef("%s is required (use - for standard input)", flag)
+	}
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1)
+	var file *os.File
+	opened := make(chan struct{})
+	go func() {
+		r := a.stdin
+		if path != "-" {
+			f, err := os.Open(path) // blocks on a FIFO until a writer comes
+			if err != nil {
+				close(opened)
+				done <- result{err: err}
+				return
+			}
+			defer f.Close()
+			file, r = f, f
+		}
+		close(opened)
+		data, err := io.ReadAll(io.LimitReader(r, limit+1))
+		if err == nil && int64(len(data)) > limit {
+			err = fmt.Errorf("larger than %d MiB: not a file this command reads", limit>>20)
+		}
+		done <- result{data, err}
+	}()
+	select {
+	case res := <-done:
+		if res.err != nil {
+			var pe *os.PathError
+			if errors.As(res.err, &pe) {
+				return nil, &usageError{res.err.Error()}
+			}
+			return nil, usagef("%s %s: %v", flag, displayName(path), res.err)
+		}
+		return res.data, nil
+	case <-ctx.Done():
+		select {
+		case <-opened:
+			if file != nil {
+				_ = file.Close() // unblocks a read from a pipe or FIFO
+			}
+		default:
+		}
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, fmt.Errorf("reading %s %s: %w", flag, displayName(path), ctx.Err())
+		}
+		return nil, usagef("%s %s: nothing readable arrived within --timeout %v", flag, displayName(path), a.timeout)
+	}
 }
 
 func displayName(path string) string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -142,8 +143,8 @@ func TestOwnerSetResumesAfterKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	recorded := map[string]bool{}
-	for _, id := range strings.Fields(string(finished)) {
-		recorded["/KeyfactorAPI/Certificates/"+id+"/Owner"] = true
+	for _, line := range strings.Split(string(finished), "\n")[1:] { // after the header
+		recorded["/KeyfactorAPI/Certificates/"+line+"/Owner"] = true
 	}
 	f.ResetRequests()
 
@@ -222,8 +223,11 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 	}
 }
 
-func TestReadState(t *testing.T) {
+func TestStateFile(t *testing.T) {
 	dir := t.TempDir()
+	req := stateRequest{Query: `IssuedCN -startswith "web"`, RoleID: 7}
+	head, _ := json.Marshal(req)
+	header := stateHeader + string(head) + "\n"
 	write := func(body string) string {
 		p := filepath.Join(dir, strconv.Itoa(len(body))+".state")
 		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
@@ -231,14 +235,46 @@ func TestReadState(t *testing.T) {
 		}
 		return p
 	}
-	done, err := readState(write("1\n17\n12")) // "12" was cut short by a kill
-	if err != nil || len(done) != 2 || !done[1] || !done[17] || done[12] {
-		t.Errorf("cut-short last line: %v, %v", done, err)
+	a := &app{stdin: strings.NewReader("")}
+	load := func(path string) (*ownerState, error) { return a.loadState(context.Background(), path) }
+
+	// A torn last piece counts for nothing, and is cut off before the next
+	// id is appended: "3" + "1\n" must not become 31.
+	p := write(header + "1\n17\n3")
+	st, err := load(p)
+	if err != nil || len(st.done) != 2 || !st.done[1] || !st.done[17] || st.done[3] || st.bind(req) != nil {
+		t.Fatalf("torn last line: %+v, %v", st, err)
 	}
-	if done, err := readState(filepath.Join(dir, "none")); err != nil || len(done) != 0 {
-		t.Errorf("missing file: %v, %v", done, err)
+	record, closeFile, err := st.open()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := readState(write("1\nnot an id\n3\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
+	record(1)
+	closeFile()
+	if st, err = load(p); err != nil || len(st.done) != 2 || st.done[31] {
+		t.Errorf("after appending: %v, %v", st.done, err)
+	}
+	// A new file gets the header of its request.
+	p = filepath.Join(dir, "new.state")
+	st, _ = load(p)
+	if err := st.bind(req); err != nil {
+		t.Fatal(err)
+	}
+	record, closeFile, _ = st.open()
+	record(5)
+	closeFile()
+	if b, _ := os.ReadFile(p); string(b) != header+"5\n" {
+		t.Errorf("new file = %q", b)
+	}
+	// A file of another request, of no request, or with garbage is refused.
+	st, _ = load(write(header + "1\n"))
+	if err := st.bind(stateRequest{Query: req.Query, RoleID: 8}); err == nil || !strings.Contains(err.Error(), "another request") {
+		t.Errorf("another role: %v", err)
+	}
+	if _, err := load(write("1\n17\n")); err == nil || !strings.Contains(err.Error(), "not a state file") {
+		t.Errorf("bare ids: %v", err)
+	}
+	if _, err := load(write(header + "1\nnot an id\n3\n")); err == nil || !strings.Contains(err.Error(), "line 3") {
 		t.Errorf("garbage in the middle: %v", err)
 	}
 }

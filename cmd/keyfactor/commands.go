@@ -2,250 +2,227 @@ package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
-	"io"
+	"regexp"
 	"strings"
+	"time"
 
-	"github.com/keyfactor-sdk/keyfactor-go"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
-// ownerResult is what owner commands print.
-type ownerResult struct {
-	CertificateID int     `json:"CertificateId"`
-	NewRoleID     *int    `json:"NewRoleId,omitempty"`
-	NewRoleName   *string `json:"NewRoleName,omitempty"`
-	Cleared       bool    `json:"Cleared,omitempty"`
+// command is one CLI command: how to call it (one synopsis per form), what
+// it does, its setup (which registers its flags and returns the function
+// that runs it with the positional arguments), and the names its input has
+// on the command line, so that the SDK's field names never reach the user.
+type command struct {
+	name     string   // group and verb: "role apply"
+	synopses []string // the forms, after the name
+	summary  string
+	long     string // more help, when the summary is not enough
+	setup    func(a *app, fs *pflag.FlagSet) func(ctx context.Context, args []string) error
+	names    map[string]string // SDK field or word → flag, argument or command
 }
 
-func scopeFlags(fs *flag.FlagSet) (collection, container *int) {
-	return fs.Int("collection-id", 0, "collection whose permissions authorize the change"),
-		fs.Int("container-id", 0, "container whose permissions authorize the change")
+// group is a noun the commands act on.
+type group struct{ name, summary string }
+
+var groups = []group{
+	{"owner", "change who owns certificates"},
+	{"cert", "read certificates"},
+	{"role", "manage security roles"},
 }
 
-// certArg takes the single CERT_ID argument and the scope flags.
-func certArg(args []string, collection, container int) (int, error) {
-	if len(args) != 1 {
-		return 0, usagef("expected one CERT_ID argument, got %d", len(args))
+// Names shared by several commands.
+var (
+	ownerNames = map[string]string{"certificateID": "CERT_ID", "NewRoleID": "--role-id", "NewRoleName": "--role-name",
+		"CollectionID": "--collection-id", "ContainerID": "--container-id", "ClearOwner": "owner clear"}
+	idNames    = map[string]string{"id": "ID", "name": "--name"}
+	cloneNames = map[string]string{"id": "ID", "Name": "--name", "Description": "--description", "EmailAddress": "--email"}
+	listNames  = map[string]string{"PageSize": "--page-size", "CollectionID": "--collection-id"}
+)
+
+// roleFileHelp is what role create, apply and validate say of their file.
+const roleFileHelp = `FILE holds one role, or an array of roles, as the body of POST /Security/Roles
+with Keyfactor's key names: Name, Description, EmailAddress, PermissionSetId,
+Permissions, Claims (each with ClaimType as a name or integer, ClaimValue,
+ProviderAuthenticationScheme, Description). "role get" output reads back: its
+Id, Immutable, and a claim's Id and Provider are accepted and ignored.
+Unknown keys, a key written twice (in any case) and anything after the JSON
+value are refused. For role apply, a key left out (Permissions, Claims) is
+not managed: the server keeps what it holds; [] means none.`
+
+// commandList is every command, in the order help lists them.
+var commandList = []command{
+	{name: "owner set", synopses: []string{
+		"CERT_ID (--role-id N | --role-name NAME) [--collection-id N | --container-id N]",
+		"--query Q (--role-id N | --role-name NAME) [--plan] [--state FILE] [--concurrency N]"},
+		summary: "make a role the owner of a certificate, or of every certificate a query matches",
+		long: `With --query, every matching certificate is listed first (a snapshot, so that
+changing owners cannot shift the pages), the target role is resolved (a role
+that does not exist is exit 4, and nothing is written), certificates that
+already have that owner are skipped, and the rest change with bounded
+concurrency. --state FILE records each finished id; run the same command
+again after an interruption and it finishes the rest. The file is bound to
+its request (query, scope and target role): one from another request is
+refused, exit 2.`,
+		setup: ownerSet, names: ownerNames},
+	{name: "owner clear", synopses: []string{"CERT_ID [--collection-id N | --container-id N]"},
+		summary: "remove a certificate's owner", setup: ownerClear, names: ownerNames},
+	{name: "cert get", synopses: []string{"CERT_ID [--collection-id N] [--metadata] [--locations]"},
+		summary: "show a certificate and its owner", setup: certGet,
+		names: map[string]string{"id": "CERT_ID", "CollectionID": "--collection-id"}},
+	{name: "cert list", synopses: []string{"[--query Q] [--collection-id N] [--include-revoked] [--include-expired] [--page-size N]"},
+		summary: "list certificates, one JSON line each (a table with --output text)", setup: certList, names: listNames},
+	{name: "role create", synopses: []string{"--file FILE"}, summary: `create a role (API v2) from JSON; "-" reads stdin`,
+		long: roleFileHelp, setup: roleCreate},
+	{name: "role get", synopses: []string{"ID"}, summary: "show a role", setup: roleGet, names: idNames},
+	{name: "role list", synopses: []string{"[--query Q] [--page-size N] [--sort FIELD] [--descending]"},
+		summary: "list every role, one JSON line each (a table with --output text)", setup: roleList, names: listNames},
+	{name: "role update", synopses: []string{"--file FILE"},
+		summary: "replace a role (API v2); the file needs Id, Permissions and Claims (role get's output works)", setup: roleUpdate},
+	{name: "role delete", synopses: []string{"ID", "--name NAME"}, summary: "delete a role, by id or by exact name",
+		setup: roleDelete, names: idNames},
+	{name: "role apply", synopses: []string{"--file FILE [--plan]"},
+		summary: "make the server hold the role(s) in FILE; --plan shows the changes, writes nothing",
+		long: `Every role in FILE is validated before anything is written. Exit 0 when
+nothing changes (or would change), 8 when --plan finds changes.
+
+` + roleFileHelp, setup: roleApply},
+	{name: "role validate", synopses: []string{"--file FILE"},
+		summary: "check role files offline, with no server: exit 0 when valid, 2 naming every problem",
+		long:    roleFileHelp, setup: roleValidate},
+	{name: "role clone", synopses: []string{"ID --name NAME [--description TEXT] [--email ADDRESS]"},
+		summary: "create a role from an existing one", setup: roleClone, names: cloneNames},
+	{name: "role create-v1", synopses: []string{"--file FILE"}, summary: "create a role with the deprecated v1 API",
+		setup: roleCreateV1},
+	{name: "role copy-v1", synopses: []string{"ID --name NAME --description TEXT [--email ADDRESS]"},
+		summary: "copy a role with the deprecated v1 API", setup: roleCopyV1, names: cloneNames},
+}
+
+// rootCommand builds the command tree. Each run builds its own, so that
+// flag values never carry from one run to the next.
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "keyfactor",
+		Short: "change certificate owners and security roles in Keyfactor Command, from scripts",
+		// The root takes no command of its own: unknownCommand explains a
+		// typo, with cobra's suggestions.
+		Args:          cobra.ArbitraryArgs,
+		RunE:          a.unknownCommand,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Version:       version(),
+		// What cobra's own "unknown command" uses; unknownCommand asks
+		// SuggestionsFor, which does not default it.
+		SuggestionsMinimumDistance: 2,
 	}
-	if collection != 0 && container != 0 {
-		return 0, usagef("use either --collection-id or --container-id, not both")
+	root.SetVersionTemplate("{{.Version}}")
+	pf := root.PersistentFlags()
+	pf.StringVarP(&a.output, "output", "o", "json", "output format: json or text")
+	pf.DurationVar(&a.timeout, "timeout", defaultTimeout, "give up after this long (reading input included)")
+	pf.BoolVar(&a.dryRun, "dry-run", false, "validate and print the request instead of sending it")
+	pf.StringVar(&a.config, "config", "", "command_config.json to read (default ~/.keyfactor/command_config.json)")
+	pf.StringVar(&a.profile, "profile", "", `profile in that file (default "default")`)
+	pf.BoolVarP(&a.verbose, "verbose", "v", false, "log requests and retries to stderr")
+	root.SetFlagErrorFunc(flagError)
+	root.SetHelpFunc(a.help)
+	root.SetUsageFunc(func(c *cobra.Command) error { a.writeHelp(a.stderr, c); return nil })
+
+	parents := map[string]*cobra.Command{}
+	for _, g := range groups {
+		gc := &cobra.Command{Use: g.name, Short: g.summary, Args: cobra.ArbitraryArgs, RunE: a.unknownCommand,
+			SuggestionsMinimumDistance: 2}
+		parents[g.name] = gc
+		root.AddCommand(gc)
 	}
-	return intArg("CERT_ID", args[0])
-}
-
-func ownerSet(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
-	collection, container := scopeFlags(fs)
-	roleID := fs.Int("role-id", 0, "id of the new owner role")
-	roleName := fs.String("role-name", "", "name of the new owner role")
-	query := fs.String("query", "", "change every certificate this Keyfactor query matches, instead of CERT_ID")
-	plan := fs.Bool("plan", false, "with --query: list what would change and send no write")
-	state := fs.String("state", "", "with --query: file recording finished ids, to resume after an interruption")
-	concurrency := fs.Int("concurrency", keyfactor.DefaultBulkConcurrency, "with --query: requests in flight at once")
-	return func(ctx context.Context, args []string) error {
-		req := keyfactor.UpdateOwnerRequest{CollectionID: *collection, ContainerID: *container}
-		// Pass what was given, even both or a 0, so the SDK's validation
-		// names the problem.
-		fs.Visit(func(f *flag.Flag) {
-			switch f.Name {
-			case "role-id":
-				req.NewRoleID = roleID
-			case "role-name":
-				req.NewRoleName = roleName
-			}
-		})
-		if *query != "" {
-			switch {
-			case len(args) != 0:
-				return usagef("owner set --query takes no CERT_ID")
-			case *collection != 0 && *container != 0:
-				return usagef("use either --collection-id or --container-id, not both")
-			case *concurrency < 1:
-				return usagef("--concurrency must be at least 1")
-			}
-			a.followUps = "the owners are then changed from the list's answers"
-			opts := keyfactor.ListCertificatesOptions{Query: *query, CollectionID: *collection}
-			return a.ownerByQuery(ctx, opts, req, *plan, *state, *concurrency)
-		}
-		if *plan || *state != "" {
-			return usagef("--plan and --state go with --query")
-		}
-		id, err := certArg(args, *collection, *container)
-		if err != nil {
-			return err
-		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
-		if err := c.Certificates.UpdateOwner(ctx, id, req); err != nil {
-			return err
-		}
-		res := ownerResult{CertificateID: id, NewRoleID: req.NewRoleID, NewRoleName: req.NewRoleName}
-		return a.print(res, func(w io.Writer) {
-			if req.NewRoleID != nil {
-				fmt.Fprintf(w, "certificate %d: owner set to role %d\n", id, *req.NewRoleID)
-			} else {
-				fmt.Fprintf(w, "certificate %d: owner set to role %q\n", id, *req.NewRoleName)
-			}
-		})
+	for i := range commandList {
+		c := &commandList[i]
+		groupName, verb, _ := strings.Cut(c.name, " ")
+		parents[groupName].AddCommand(a.leaf(c, verb))
 	}
+	root.AddCommand(&cobra.Command{Use: "version", Short: "print the version", Args: cobra.NoArgs,
+		Run: func(*cobra.Command, []string) { fmt.Fprint(a.stdout, version()) }})
+	return root
 }
 
-func ownerClear(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
-	collection, container := scopeFlags(fs)
-	return func(ctx context.Context, args []string) error {
-		id, err := certArg(args, *collection, *container)
-		if err != nil {
-			return err
+const defaultTimeout = 2 * time.Minute
+
+// leaf makes the cobra command for c. Its run function gets a context that
+// ends with --timeout; its errors are marked as the command's own.
+func (a *app) leaf(c *command, verb string) *cobra.Command {
+	cc := &cobra.Command{Use: verb + " " + c.synopses[0], Short: c.summary, Long: c.long,
+		Annotations: map[string]string{"forms": strings.Join(c.synopses, "\n")}}
+	run := c.setup(a, cc.Flags())
+	cc.RunE = func(cmd *cobra.Command, args []string) error {
+		a.cmd = c
+		if a.output != "json" && a.output != "text" {
+			return &commandError{usagef("--output must be json or text, not %q", a.output)}
 		}
-		c, err := a.client()
-		if err != nil {
-			return err
+		if a.timeout <= 0 {
+			return &commandError{usagef("--timeout must be positive")}
 		}
-		if err := c.Certificates.ClearOwner(ctx, id, keyfactor.OwnerScope{CollectionID: *collection, ContainerID: *container}); err != nil {
-			return err
+		ctx, cancel := context.WithTimeout(cmd.Context(), a.timeout)
+		defer cancel()
+		err := run(ctx, args)
+		a.timedOut = errors.Is(ctx.Err(), context.DeadlineExceeded)
+		if err == nil {
+			return nil
 		}
-		return a.print(ownerResult{CertificateID: id, Cleared: true}, func(w io.Writer) {
-			fmt.Fprintf(w, "certificate %d: owner cleared\n", id)
-		})
+		return &commandError{err}
 	}
+	return cc
 }
 
-func roleCreate(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
-	return fromFile(a, fs, "role create",
-		func(ctx context.Context, c *keyfactor.Client, req keyfactor.CreateRoleRequest) (*keyfactor.Role, error) {
-			return c.Roles.Create(ctx, req)
-		}, a.printRole)
-}
-
-// fromFile makes a command whose request is a JSON file (--file, "-" for
-// standard input): decode it, send it with do, print the answer.
-func fromFile[Req, Resp any](a *app, fs *flag.FlagSet, name string,
-	do func(context.Context, *keyfactor.Client, Req) (Resp, error), print func(Resp) error) func(context.Context, []string) error {
-	file := fs.String("file", "", "JSON request body; - for standard input")
-	return func(ctx context.Context, args []string) error {
-		if len(args) != 0 {
-			return usagef("%s takes no arguments; use --file", name)
-		}
-		var req Req
-		if err := a.readJSONFile(*file, &req); err != nil {
-			return err
-		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
-		resp, err := do(ctx, c, req)
-		if err != nil {
-			return err
-		}
-		return print(resp)
+// unknownCommand runs for the root and for each group: named alone, it
+// prints the usage on stderr (exit 2); given a word that is no command, it
+// says so, with cobra's suggestions.
+func (a *app) unknownCommand(c *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		a.writeHelp(a.stderr, c)
+		return errUsageShown
 	}
-}
-
-func roleGet(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
-	return func(ctx context.Context, args []string) error {
-		id, err := oneID(args)
-		if err != nil {
-			return err
+	name := strings.TrimPrefix(c.CommandPath()+" "+args[0], "keyfactor ")
+	msg := fmt.Sprintf("unknown command %q", name)
+	if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+		for i := range s {
+			s[i] = strings.TrimPrefix(c.CommandPath()+" "+s[i], "keyfactor ")
 		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
-		role, err := c.Roles.Get(ctx, id)
-		if err != nil {
-			return err
-		}
-		return a.printRole(role)
+		msg += fmt.Sprintf(" (did you mean %q?)", strings.Join(s, `" or "`))
 	}
+	return usagef("%s (see %s --help)", msg, c.CommandPath())
 }
 
-func roleClone(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
-	a.followUps = "the role is then created from the source role's answer"
-	name := fs.String("name", "", "name of the new role")
-	description := fs.String("description", "", "description (default: the source's)")
-	email := fs.String("email", "", "email address (default: the source's)")
-	return func(ctx context.Context, args []string) error {
-		id, err := oneID(args)
-		if err != nil {
-			return err
-		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
-		role, err := c.Roles.Clone(ctx, id, keyfactor.CloneRoleRequest{Name: *name, Description: *description, EmailAddress: *email})
-		if err != nil {
-			return err
-		}
-		return a.printRole(role)
+// flagError words pflag's errors as the flag package did, for scripts that
+// match them, and points at the command's help.
+func flagError(c *cobra.Command, err error) error {
+	msg := err.Error()
+	if m := unknownFlagRE.FindStringSubmatch(msg); m != nil {
+		msg = "flag provided but not defined: " + m[1] + m[2]
 	}
+	return usagef("%s (see %s --help)", msg, c.CommandPath())
 }
 
-func roleCreateV1(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
-	a.deprecated("role create-v1", "role create")
-	return fromFile(a, fs, "role create-v1",
-		func(ctx context.Context, c *keyfactor.Client, req keyfactor.CreateRoleV1Request) (*keyfactor.RoleV1, error) {
-			//lint:ignore SA1019 this command is the deprecated API, on request
-			return c.Roles.CreateV1(ctx, req)
-		}, a.printRoleV1)
-}
+var unknownFlagRE = regexp.MustCompile(`^unknown (?:shorthand )?flag: (?:'.' in )?(-*)(.*)$`)
 
-func roleCopyV1(a *app, fs *flag.FlagSet) func(context.Context, []string) error {
-	name := fs.String("name", "", "name of the new role")
-	description := fs.String("description", "", "description of the new role")
-	email := fs.String("email", "", "email address of the new role")
-	return func(ctx context.Context, args []string) error {
-		a.deprecated("role copy-v1", "role clone")
-		id, err := oneID(args)
-		if err != nil {
-			return err
+// wordRE finds the identifiers in an SDK message that a command may rename.
+var wordRE = regexp.MustCompile(`[A-Za-z][A-Za-z0-9]*`)
+
+// rename puts a command's own names in place of the SDK's in a field path
+// or message. Commands that read a JSON file use Keyfactor's JSON keys
+// ("PermissionSetId"), since those are what the user wrote.
+func (c *command) rename(s string, isField bool) string {
+	if c.names == nil {
+		if isField {
+			return strings.ReplaceAll(s, "ID", "Id")
 		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
-		//lint:ignore SA1019 this command is the deprecated API, on request
-		role, err := c.Roles.CopyV1(ctx, id, keyfactor.CopyRoleV1Request{Name: *name, Description: *description, EmailAddress: *email})
-		if err != nil {
-			return err
-		}
-		return a.printRoleV1(role)
+		return s
 	}
-}
-
-func (a *app) deprecated(cmd, instead string) {
-	fmt.Fprintf(a.stderr, "keyfactor: warning: %s uses Keyfactor's deprecated v1 API; use %s\n", cmd, instead)
-}
-
-func oneID(args []string) (int, error) {
-	if len(args) != 1 {
-		return 0, usagef("expected one role ID argument, got %d", len(args))
-	}
-	return intArg("ID", args[0])
-}
-
-func (a *app) printRole(r *keyfactor.Role) error {
-	return a.print(r, func(w io.Writer) {
-		fmt.Fprintf(w, "role %d %q\n  description: %s\n", r.ID, r.Name, r.Description)
-		if r.EmailAddress != "" {
-			fmt.Fprintf(w, "  email: %s\n", r.EmailAddress)
+	return wordRE.ReplaceAllStringFunc(s, func(w string) string {
+		if n, ok := c.names[w]; ok {
+			return n
 		}
-		fmt.Fprintf(w, "  permission set: %s\n  permissions: %s\n", r.PermissionSetID, strings.Join(r.Permissions, " "))
-		for _, c := range r.Claims {
-			fmt.Fprintf(w, "  claim: %s %s (%s)\n", c.ClaimType, c.ClaimValue, c.ProviderAuthenticationScheme)
-		}
-	})
-}
-
-func (a *app) printRoleV1(r *keyfactor.RoleV1) error {
-	return a.print(r, func(w io.Writer) {
-		fmt.Fprintf(w, "role %d %q (v1)\n  description: %s\n  permissions: %s\n", r.ID, r.Name, r.Description,
-			strings.Join(r.Permissions, " "))
-		for _, id := range r.Identities {
-			fmt.Fprintf(w, "  identity: %s %s\n", id.IdentityType, id.AccountName)
-		}
+		return w
 	})
 }

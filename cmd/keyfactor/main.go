@@ -4,25 +4,28 @@
 //
 //	keyfactor owner set CERT_ID (--role-id N | --role-name NAME) [--collection-id N | --container-id N]
 //	keyfactor owner set --query Q (--role-id N | --role-name NAME) [--plan] [--state FILE] [--concurrency N]
-//	keyfactor cert get CERT_ID [--collection-id N] [--metadata]
-//	keyfactor cert list [--query Q] [--collection-id N] [--include-revoked] [--include-expired]
 //	keyfactor owner clear CERT_ID [--collection-id N | --container-id N]
+//	keyfactor cert get CERT_ID [--collection-id N] [--metadata] [--locations]
+//	keyfactor cert list [--query Q] [--collection-id N] [--include-revoked] [--include-expired]
 //	keyfactor role create --file role.json
 //	keyfactor role get ID
 //	keyfactor role list [--query Q] [--page-size N] [--sort FIELD] [--descending]
 //	keyfactor role update --file role.json
-//	keyfactor role delete ID
+//	keyfactor role delete (ID | --name NAME)
 //	keyfactor role apply --file roles.json [--plan]
+//	keyfactor role validate --file roles.json          (offline: no server needed)
 //	keyfactor role clone ID --name NAME [--description TEXT] [--email ADDRESS]
 //	keyfactor role create-v1 --file role.json          (deprecated API)
 //	keyfactor role copy-v1 ID --name NAME --description TEXT [--email ADDRESS]   (deprecated API)
+//	keyfactor completion bash|zsh|fish|powershell
 //
 // The server and credentials come from the KEYFACTOR_* variables and
 // ~/.keyfactor/command_config.json, as for keyfactor.NewClientFromEnv;
 // --config and --profile choose another file or profile. No flag takes a
 // secret, so none appears in the process list.
 //
-// Every command takes --output json|text, --timeout, --dry-run and -v.
+// Every command takes --output (-o) json|text, --timeout, --dry-run and
+// -v; --file has -f and --query -q.
 // Output is JSON on stdout by default. Errors go to stderr as one line (a
 // JSON object with --output json). Exit codes: 0 ok; 2 invalid input or
 // usage, nothing sent; 3 authentication or authorization (401/403); 4 not

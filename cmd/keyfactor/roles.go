@@ -1,0 +1,469 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/keyfactor-sdk/keyfactor-go"
+	"github.com/spf13/pflag"
+)
+
+// The role commands.
+
+func roleCreate(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	file := fs.StringP("file", "f", "", "JSON role; - for standard input")
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 0 {
+			return usagef("role create takes no arguments; use --file")
+		}
+		roles, err := a.readRoles(ctx, *file)
+		if err != nil {
+			return err
+		}
+		if len(roles) != 1 {
+			return usagef("role create takes one role; %s holds %d (role apply takes several)", displayName(*file), len(roles))
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		role, err := c.Roles.Create(ctx, roles[0])
+		if err != nil {
+			return err
+		}
+		return a.printRole(role)
+	}
+}
+
+func roleGet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	return func(ctx context.Context, args []string) error {
+		id, err := oneID(args)
+		if err != nil {
+			return err
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		role, err := c.Roles.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		return a.printRole(role)
+	}
+}
+
+func roleList(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	query := fs.StringP("query", "q", "", `Keyfactor query, e.g. 'Name -startswith "PKI"'`)
+	pageSize := fs.Int("page-size", 0, "roles per request (default 100, at most 1000)")
+	sortField := fs.String("sort", "", "sort field (default Name)")
+	descending := fs.Bool("descending", false, "sort in descending order")
+	return func(ctx context.Context, args []string) error {
+		a.followUps = "further pages are read while pages come back full"
+		if len(args) != 0 {
+			return usagef("role list takes no arguments; use --query")
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		opts := keyfactor.ListRolesOptions{Query: *query, PageSize: *pageSize, SortField: *sortField, Descending: *descending}
+		return stream(a, c.Roles.List(ctx, opts), "ID\tNAME\tCLAIMS\tIMMUTABLE\tEMAIL", func(r keyfactor.RoleSummary) string {
+			return fmt.Sprintf("%d\t%s\t%d\t%t\t%s", r.ID, r.Name, r.ClaimsCount, r.Immutable, r.EmailAddress)
+		})
+	}
+}
+
+// stream prints each item of a list as it arrives: a JSON line, or with
+// --output text a table row (header names the columns, tab-separated). A
+// long list streams, and a page that fails leaves the earlier items
+// printed.
+func stream[T any](a *app, items iter.Seq2[T, error], header string, row func(T) string) error {
+	var table *tabwriter.Writer
+	enc := json.NewEncoder(a.stdout)
+	if a.output == "text" {
+		table = tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+		defer table.Flush()
+		fmt.Fprintln(table, header)
+	}
+	for item, err := range items {
+		if err != nil {
+			return err
+		}
+		if table != nil {
+			fmt.Fprintln(table, row(item))
+		} else if err := enc.Encode(item); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// updateFile is the file role update reads: the v2 update body, or a role
+// as role get prints it (its read-only Immutable is accepted and ignored).
+type updateFile struct {
+	keyfactor.UpdateRoleRequest
+	Immutable *bool `json:"Immutable"`
+}
+
+func roleUpdate(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	file := fs.StringP("file", "f", "", "JSON role with its Id; - for standard input")
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 0 {
+			return usagef("role update takes no arguments; use --file")
+		}
+		var f updateFile
+		if err := a.readJSONFile(ctx, *file, &f); err != nil {
+			return err
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		role, err := c.Roles.Update(ctx, f.UpdateRoleRequest)
+		if err != nil {
+			return err
+		}
+		return a.printRole(role)
+	}
+}
+
+// deleted is what role delete prints.
+type deleted struct {
+	ID      int    `json:"Id"`
+	Name    string `json:"Name,omitempty"`
+	Deleted bool   `json:"Deleted"`
+}
+
+func roleDelete(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	name := fs.String("name", "", "delete the role with exactly this name, instead of ID")
+	return func(ctx context.Context, args []string) error {
+		var id int
+		var err error
+		if !fs.Changed("name") {
+			if id, err = oneID(args); err != nil {
+				return err
+			}
+		} else if len(args) != 0 {
+			return usagef("role delete takes an ID or --name, not both")
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		if fs.Changed("name") {
+			a.followUps = "the role is then deleted by the id the lookup finds"
+			role, err := c.Roles.GetByName(ctx, *name)
+			if err != nil {
+				return err
+			}
+			id = role.ID
+		}
+		if err := c.Roles.Delete(ctx, id); err != nil {
+			return err
+		}
+		return a.print(deleted{ID: id, Name: *name, Deleted: true}, func(w io.Writer) { fmt.Fprintf(w, "role %d deleted\n", id) })
+	}
+}
+
+// errChangesPending makes role apply --plan exit 8 when it found changes.
+var errChangesPending = errors.New("changes pending")
+
+// planOut is one role's plan as role apply prints it.
+type planOut struct {
+	Name    string             `json:"Name"`
+	ID      int                `json:"Id,omitempty"`
+	Action  keyfactor.Action   `json:"Action"`
+	Changes []keyfactor.Change `json:"Changes,omitempty"`
+	Error   string             `json:"Error,omitempty"`
+}
+
+func roleApply(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	file := fs.StringP("file", "f", "", "JSON role, or array of roles; - for standard input")
+	planOnly := fs.Bool("plan", false, "show what would change and send no write")
+	return func(ctx context.Context, args []string) error {
+		a.followUps = "the role is then created or updated from the lookup's answer"
+		if len(args) != 0 {
+			return usagef("role apply takes no arguments; use --file")
+		}
+		desired, err := a.readRoles(ctx, *file)
+		if err != nil {
+			return err
+		}
+		c, err := a.client()
+		if a.dryRun && errors.Is(err, keyfactor.ErrNotConfigured) {
+			return a.printValid(len(desired), "no server is configured, so no request is shown")
+		}
+		if err != nil {
+			return err
+		}
+		var first error
+		changed := false
+		for _, d := range desired {
+			var p *keyfactor.RolePlan
+			var role *keyfactor.Role
+			if *planOnly {
+				p, err = c.Roles.Plan(ctx, d)
+			} else {
+				p, role, err = c.Roles.Apply(ctx, d)
+			}
+			if err != nil && (p == nil || errors.Is(err, keyfactor.ErrDryRun)) {
+				if first == nil {
+					first = err
+				}
+				if a.dry != nil {
+					return err // a dry run shows the first request only
+				}
+				a.printPlan(planOut{Name: d.Name, Error: oneLine(err.Error())}, nil)
+				continue
+			}
+			changed = changed || p.Action != keyfactor.ActionNone
+			out := planOut{Name: d.Name, Action: p.Action, Changes: p.Changes}
+			switch {
+			case p.Current != nil:
+				out.ID = p.Current.ID
+			case role != nil:
+				out.ID = role.ID // created
+			}
+			if err != nil {
+				out.Error = oneLine(err.Error())
+				if first == nil {
+					first = err
+				}
+			}
+			a.printPlan(out, &d)
+		}
+		switch {
+		case first != nil:
+			return first
+		case *planOnly && changed:
+			return errChangesPending
+		}
+		return nil
+	}
+}
+
+func roleValidate(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	file := fs.StringP("file", "f", "", "JSON role, or array of roles; - for standard input")
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 0 {
+			return usagef("role validate takes no arguments; use --file")
+		}
+		roles, err := a.readRoles(ctx, *file)
+		if err != nil {
+			return err
+		}
+		return a.printValid(len(roles), "")
+	}
+}
+
+// valid is what role validate (and an offline dry run) prints.
+type valid struct {
+	Valid bool   `json:"Valid"`
+	Roles int    `json:"Roles"`
+	Note  string `json:"Note,omitempty"`
+}
+
+func (a *app) printValid(n int, note string) error {
+	return a.print(valid{Valid: true, Roles: n, Note: note}, func(w io.Writer) {
+		fmt.Fprintf(w, "%d roles valid", n)
+		if note != "" {
+			fmt.Fprintf(w, " (%s)", note)
+		}
+		fmt.Fprintln(w)
+	})
+}
+
+// readRoles reads a role file (see keyfactor.DecodeRoles) and validates
+// every role in it, so that one bad role stops the command before the
+// first write: an error names every problem of every role, each field
+// prefixed with the role's index in an array ("[1].Description").
+func (a *app) readRoles(ctx context.Context, path string) ([]keyfactor.CreateRoleRequest, error) {
+	data, err := a.readInput(ctx, "--file", path, maxRequestFile)
+	if err != nil {
+		return nil, err
+	}
+	roles, err := keyfactor.DecodeRoles(data)
+	if err != nil {
+		return nil, usagef("%s: not a valid request: %v", displayName(path), err)
+	}
+	array := bytes.HasPrefix(bytes.TrimSpace(data), []byte("["))
+	prefix := func(i int) string {
+		if array {
+			return fmt.Sprintf("[%d].", i)
+		}
+		return ""
+	}
+	var fields []keyfactor.FieldError
+	names := map[string]int{}
+	for i, r := range roles {
+		var ve *keyfactor.ValidationError
+		if errors.As(r.Validate(), &ve) {
+			for _, f := range ve.Fields {
+				fields = append(fields, keyfactor.FieldError{Field: prefix(i) + f.Field, Problem: f.Problem})
+			}
+		}
+		key := strings.ToLower(strings.TrimSpace(r.Name))
+		if j, dup := names[key]; dup && key != "" {
+			fields = append(fields, keyfactor.FieldError{Field: prefix(i) + "Name",
+				Problem: fmt.Sprintf("%q names the role of [%d] too (names are compared ignoring case)", r.Name, j)})
+		}
+		names[key] = i
+	}
+	if len(fields) > 0 {
+		return nil, &keyfactor.ValidationError{Op: "role file", Fields: fields}
+	}
+	return roles, nil
+}
+
+// printPlan prints one role's plan: a JSON line, or +/-/~ lines with
+// --output text.
+func (a *app) printPlan(p planOut, desired *keyfactor.CreateRoleRequest) {
+	if a.output != "text" {
+		b, _ := json.Marshal(p)
+		fmt.Fprintln(a.stdout, string(b))
+		return
+	}
+	w := a.stdout
+	switch {
+	case p.Action == "":
+		fmt.Fprintf(w, "! role %q: %s\n", p.Name, p.Error)
+		return
+	case p.Action == keyfactor.ActionCreate:
+		fmt.Fprintf(w, "+ role %q\n", p.Name)
+		for _, perm := range desired.Permissions {
+			fmt.Fprintf(w, "    + Permissions: %s\n", perm)
+		}
+		for _, cl := range desired.Claims {
+			fmt.Fprintf(w, "    + Claims: %s:%s@%s\n", cl.ClaimType, cl.ClaimValue, cl.ProviderAuthenticationScheme)
+		}
+	case p.Action == keyfactor.ActionNone:
+		fmt.Fprintf(w, "= role %q (id %d): no change\n", p.Name, p.ID)
+	default:
+		fmt.Fprintf(w, "~ role %q (id %d)\n", p.Name, p.ID)
+	}
+	for _, ch := range p.Changes {
+		if ch.Added == nil && ch.Removed == nil {
+			fmt.Fprintf(w, "    ~ %s: %q -> %q\n", ch.Field, ch.Old, ch.New)
+		}
+		for _, s := range ch.Removed {
+			fmt.Fprintf(w, "    - %s: %s\n", ch.Field, s)
+		}
+		for _, s := range ch.Added {
+			fmt.Fprintf(w, "    + %s: %s\n", ch.Field, s)
+		}
+	}
+	if p.Error != "" {
+		fmt.Fprintf(w, "    ! %s\n", strings.TrimPrefix(p.Error, "keyfactor: "))
+	}
+}
+
+func roleClone(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	name := fs.String("name", "", "name of the new role")
+	description := fs.String("description", "", "description (default: the source's)")
+	email := fs.String("email", "", "email address (default: the source's)")
+	return func(ctx context.Context, args []string) error {
+		a.followUps = "the role is then created from the source role's answer"
+		id, err := oneID(args)
+		if err != nil {
+			return err
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		role, err := c.Roles.Clone(ctx, id, keyfactor.CloneRoleRequest{Name: *name, Description: *description, EmailAddress: *email})
+		if err != nil {
+			return err
+		}
+		return a.printRole(role)
+	}
+}
+
+func roleCreateV1(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	file := fs.StringP("file", "f", "", "JSON v1 role; - for standard input")
+	return func(ctx context.Context, args []string) error {
+		a.deprecated("role create-v1", "role create")
+		if len(args) != 0 {
+			return usagef("role create-v1 takes no arguments; use --file")
+		}
+		var req keyfactor.CreateRoleV1Request
+		if err := a.readJSONFile(ctx, *file, &req); err != nil {
+			return err
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		//lint:ignore SA1019 this command is the deprecated API, on request
+		role, err := c.Roles.CreateV1(ctx, req)
+		if err != nil {
+			return err
+		}
+		return a.printRoleV1(role)
+	}
+}
+
+func roleCopyV1(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	name := fs.String("name", "", "name of the new role")
+	description := fs.String("description", "", "description of the new role")
+	email := fs.String("email", "", "email address of the new role")
+	return func(ctx context.Context, args []string) error {
+		a.deprecated("role copy-v1", "role clone")
+		id, err := oneID(args)
+		if err != nil {
+			return err
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		//lint:ignore SA1019 this command is the deprecated API, on request
+		role, err := c.Roles.CopyV1(ctx, id, keyfactor.CopyRoleV1Request{Name: *name, Description: *description, EmailAddress: *email})
+		if err != nil {
+			return err
+		}
+		return a.printRoleV1(role)
+	}
+}
+
+func (a *app) deprecated(cmd, instead string) {
+	fmt.Fprintf(a.stderr, "keyfactor: warning: %s uses Keyfactor's deprecated v1 API; use %s\n", cmd, instead)
+}
+
+func oneID(args []string) (int, error) {
+	if len(args) != 1 {
+		return 0, usagef("expected one role ID argument, got %d", len(args))
+	}
+	return intArg("ID", args[0])
+}
+
+func (a *app) printRole(r *keyfactor.Role) error {
+	return a.print(r, func(w io.Writer) {
+		fmt.Fprintf(w, "role %d %q\n  description: %s\n", r.ID, r.Name, r.Description)
+		if r.EmailAddress != "" {
+			fmt.Fprintf(w, "  email: %s\n", r.EmailAddress)
+		}
+		fmt.Fprintf(w, "  permission set: %s\n  permissions: %s\n", r.PermissionSetID, strings.Join(r.Permissions, " "))
+		for _, c := range r.Claims {
+			fmt.Fprintf(w, "  claim: %s %s (%s)\n", c.ClaimType, c.ClaimValue, c.ProviderAuthenticationScheme)
+		}
+	})
+}
+
+func (a *app) printRoleV1(r *keyfactor.RoleV1) error {
+	return a.print(r, func(w io.Writer) {
+		fmt.Fprintf(w, "role %d %q (v1)\n  description: %s\n  permissions: %s\n", r.ID, r.Name, r.Description,
+			strings.Join(r.Permissions, " "))
+		for _, id := range r.Identities {
+			fmt.Fprintf(w, "  identity: %s %s\n", id.IdentityType, id.AccountName)
+		}
+	})
+}
