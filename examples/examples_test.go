@@ -54,7 +54,7 @@ func runBin(t *testing.T, bin string, env []string, args ...string) (stdout, std
 	return o.String(), e.String(), code
 }
 
-const quickstartOutput = `KEYFACTOR_HOSTNAME is not set: using the embedded fake Keyfactor Command (keyfactortest).
+const quickstartOutput = `No Keyfactor Command is configured: using the embedded fake Keyfactor Command (keyfactortest).
 1. create a v2 security role with an OAuth and an Active Directory claim
    created role 2 "PKI Operators" with 2 permissions and 2 claims
 2. clone it (GET the role, then POST a new one: Keyfactor's replacement for the deprecated copy)
@@ -178,12 +178,23 @@ func TestRoleSync(t *testing.T) {
 		t.Errorf("repair: exit %d\n%s", code, stdout)
 	}
 
-	// A typo anywhere stops the run before any write.
-	if err := os.WriteFile(filepath.Join(dir, "zz-typo.json"), []byte(`{"Name":"X","Descripton":"d"}`), 0o600); err != nil {
-		t.Fatal(err)
+	// Problems anywhere stop the run before any write, and every one is
+	// reported: a typo, a duplicate key in another case, an invalid role.
+	for name, body := range map[string]string{"zz-typo.json": `{"Name":"X","Descripton":"d"}`,
+		"zz-dup.json":     `{"Name":"Y","Description":"d","Permissions":["/portal/read/"],"permissions":["/"]}`,
+		"zz-invalid.json": `[{"Name":"Z","Description":"d"},{"Name":"W","Description":" "}]`} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	srv.ResetRequests()
-	if _, stderr, code := runBin(t, bin, env, "-dir", dir); code != 2 || !strings.Contains(stderr, "unknown field") || len(srv.Requests()) != 0 {
-		t.Errorf("typo: exit %d, %d requests, stderr %s", code, len(srv.Requests()), stderr)
+	_, stderr, code = runBin(t, bin, env, "-dir", dir)
+	for _, want := range []string{`unknown field "Descripton"`, `"permissions" appears twice`, `role 2 ("W"): Description`, "3 problems"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if code != 2 || len(srv.Requests()) != 0 {
+		t.Errorf("invalid files: exit %d, %d requests", code, len(srv.Requests()))
 	}
 }

@@ -1,12 +1,13 @@
 // Command quickstart walks through keyfactor-go.
 //
-// With KEYFACTOR_HOSTNAME unset it starts the embedded fake Keyfactor Command
+// With no server configured (no KEYFACTOR_HOSTNAME, no host in
+// ~/.keyfactor/command_config.json) it starts the embedded fake Keyfactor Command
 // (package keyfactortest) and creates a role, clones it, makes it a
 // certificate's owner, clears the owner, and shows a rejected invalid request
 // and an API error.
 //
-// With KEYFACTOR_HOSTNAME set it runs against that server with the
-// credentials from the KEYFACTOR_* variables (see the README), and does only
+// With a server configured it runs against that server with the
+// credentials from the KEYFACTOR_* variables or the file (see the README), and does only
 // what changes nothing: it reads a role when KEYFACTOR_QUICKSTART_ROLE_ID
 // names one, shows a request refused before sending, and asks for a role id
 // that cannot exist to show an API error.
@@ -37,10 +38,14 @@ func main() {
 }
 
 func run(ctx context.Context, out io.Writer, getenv func(string) string) error {
-	if getenv("KEYFACTOR_HOSTNAME") != "" {
-		return runLive(ctx, out, getenv)
+	cfg, err := keyfactor.ConfigFromEnv()
+	switch {
+	case errors.Is(err, keyfactor.ErrNotConfigured):
+		return runFake(ctx, out)
+	case err != nil:
+		return err
 	}
-	return runFake(ctx, out)
+	return runLive(ctx, out, cfg, getenv)
 }
 
 // runFake demonstrates every call against the embedded fake server.
@@ -48,7 +53,7 @@ func runFake(ctx context.Context, out io.Writer) error {
 	srv := keyfactortest.NewServer()
 	defer srv.Close()
 	srv.AddCertificate(keyfactortest.Certificate{ID: 1001, CollectionIDs: []int{5}})
-	fmt.Fprintln(out, "KEYFACTOR_HOSTNAME is not set: using the embedded fake Keyfactor Command (keyfactortest).")
+	fmt.Fprintln(out, "No Keyfactor Command is configured: using the embedded fake Keyfactor Command (keyfactortest).")
 
 	client, err := keyfactor.NewClient(keyfactor.Config{
 		BaseURL:           srv.URL,
@@ -106,8 +111,8 @@ func runFake(ctx context.Context, out io.Writer) error {
 }
 
 // runLive runs the read-only steps against a real server.
-func runLive(ctx context.Context, out io.Writer, getenv func(string) string) error {
-	client, err := keyfactor.NewClientFromEnv()
+func runLive(ctx context.Context, out io.Writer, cfg keyfactor.Config, getenv func(string) string) error {
+	client, err := keyfactor.NewClient(cfg)
 	if err != nil {
 		return err
 	}

@@ -7,24 +7,26 @@
 //	go run ./examples/role-sync -dir examples/role-sync/roles
 //
 // Every file is read and every role validated before anything is written,
-// so a typo in one file stops the run instead of leaving it half applied.
+// so a typo in one file stops the run instead of leaving it half applied;
+// the run reports every problem of every file at once. Files are read with
+// keyfactor.DecodeRoles: unknown keys, a key written twice (in any case) and
+// anything after the JSON value are errors.
 // Then each role is applied: created if missing, replaced if it drifted,
 // left alone otherwise; a second run writes nothing. Roles not described by
 // any file are left alone too: deleting is a decision this job does not
 // make for you.
 //
-// Without KEYFACTOR_HOSTNAME it runs against the embedded fake Keyfactor
-// Command (applying twice, to show the second run is a no-op); with it, it
-// uses the KEYFACTOR_* server and credentials.
+// With no server configured (no KEYFACTOR_HOSTNAME, no host in
+// command_config.json) it runs against the embedded fake Keyfactor Command
+// (applying twice, to show the second run is a no-op); otherwise it uses
+// the KEYFACTOR_* server and credentials.
 //
 // Exit codes: 0 done (or nothing to do), 1 some roles failed, 2 bad usage
 // or invalid files (nothing written), 8 -plan found changes.
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,6 +35,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/keyfactor-sdk/keyfactor-go"
@@ -64,19 +67,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 	if err := fs.Parse(args); err != nil {
 		return 2, nil
 	}
-	roles, err := readDir(*dir)
-	if err != nil {
-		return 2, err
+	roles, problems := readDir(*dir)
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintln(stderr, "role-sync:", p)
+		}
+		return 2, fmt.Errorf("%d problems in the role files; nothing was written", len(problems))
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 
 	runs := 1
 	var client *keyfactor.Client
-	if os.Getenv("KEYFACTOR_HOSTNAME") != "" {
-		client, err = keyfactor.NewClientFromEnv()
-	} else {
-		fmt.Fprintln(stdout, "KEYFACTOR_HOSTNAME is not set: using the embedded fake Keyfactor Command.")
+	cfg, err := keyfactor.ConfigFromEnv()
+	switch {
+	case err == nil:
+		client, err = keyfactor.NewClient(cfg)
+	case errors.Is(err, keyfactor.ErrNotConfigured):
+		fmt.Fprintln(stdout, "No Keyfactor Command is configured: using the embedded fake Keyfactor Command.")
 		var srv *keyfactortest.Server
 		srv, client, err = fake()
 		if srv != nil {
@@ -90,16 +98,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 		return 2, err
 	}
 
-	// Validate everything first: Plan checks each role before reading.
-	plans := make([]*keyfactor.RolePlan, len(roles))
-	for i, d := range roles {
-		if plans[i], err = client.Roles.Plan(ctx, d.role); errors.Is(err, keyfactor.ErrValidation) {
-			return 2, fmt.Errorf("%s: %w", d.file, err)
-		} else if err != nil {
-			return 1, fmt.Errorf("%s: role %q: %w", d.file, d.role.Name, err)
-		}
-	}
 	if *planOnly {
+		plans := make([]*keyfactor.RolePlan, len(roles))
+		for i, d := range roles {
+			if plans[i], err = client.Roles.Plan(ctx, d.role); err != nil {
+				return 1, fmt.Errorf("%s: role %q: %w", d.file, d.role.Name, err)
+			}
+		}
 		pending := 0
 		for i, d := range roles {
 			fmt.Fprintf(stdout, "%s: %s: %s%s\n", d.file, d.role.Name, plans[i].Action, describe(plans[i].Changes))
@@ -162,42 +167,49 @@ func describe(changes []keyfactor.Change) string {
 	return s + ")"
 }
 
-// readDir reads every *.json file of dir, in name order. Unknown keys are
-// errors, at every depth, so a typo never silently drops a setting.
-func readDir(dir string) ([]desired, error) {
+// readDir reads every *.json file of dir, in name order, and validates
+// every role, returning every problem found: a file that does not decode,
+// each bad field of each role, and a role named in two places (names are
+// compared ignoring case, as Command compares them).
+func readDir(dir string) ([]desired, []string) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
-		return nil, err
+		return nil, []string{err.Error()}
 	}
 	if len(files) == 0 {
-		return nil, fmt.Errorf("no *.json role files in %s", dir)
+		return nil, []string{"no *.json role files in " + dir}
 	}
 	sort.Strings(files)
 	var out []desired
+	var problems []string
 	names := map[string]string{}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
-			return nil, err
+			problems = append(problems, err.Error())
+			continue
 		}
-		var roles []keyfactor.CreateRoleRequest
-		if t := bytes.TrimSpace(data); len(t) > 0 && t[0] != '[' {
-			data = append(append([]byte("["), data...), ']')
+		roles, err := keyfactor.DecodeRoles(data)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", f, err))
+			continue
 		}
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&roles); err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
-		}
-		for _, r := range roles {
-			if other, dup := names[r.Name]; dup {
-				return nil, fmt.Errorf("%s: role %q is also described in %s", f, r.Name, other)
+		for i, r := range roles {
+			var ve *keyfactor.ValidationError
+			if errors.As(r.Validate(), &ve) {
+				for _, fe := range ve.Fields {
+					problems = append(problems, fmt.Sprintf("%s: role %d (%q): %s: %s", f, i+1, r.Name, fe.Field, fe.Problem))
+				}
 			}
-			names[r.Name] = f
+			key := strings.ToLower(r.Name)
+			if other, dup := names[key]; dup {
+				problems = append(problems, fmt.Sprintf("%s: role %q is also described in %s", f, r.Name, other))
+			}
+			names[key] = f
 			out = append(out, desired{file: filepath.Base(f), role: r})
 		}
 	}
-	return out, nil
+	return out, problems
 }
 
 // fake starts the embedded fake server and a client for its administrator.
