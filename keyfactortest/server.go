@@ -19,6 +19,11 @@
 // list) and certificate owners, with Keyfactor's paging (PageReturned,
 // ReturnLimit; no total), a QueryString subset and collection scoping.
 //
+// Seed fills a server from a JSON file; WithRequestLog logs each request as
+// a JSON line (never a credential); WithListener serves on an address of
+// the caller's. Command keyfactortest (cmd/keyfactortest) runs the server
+// as a program, for scripts and tools in any language.
+//
 // What it does not model: translation between v1 and v2 permission grammars
 // (a role keeps the permissions of the version that wrote it), permission
 // sets' contents, certificate locations, and any other endpoint. The
@@ -35,6 +40,7 @@ import (
 	"io"
 	"log"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -71,9 +77,11 @@ type Server struct {
 	// (client-credentials grant) for clients added with AddOAuthClient.
 	TokenURL string
 
-	srv     *httptest.Server
-	apiPath string
-	latency time.Duration
+	srv      *httptest.Server
+	apiPath  string
+	latency  time.Duration
+	listener net.Listener // WithListener's, or nil for a loopback port
+	log      *requestLog  // WithRequestLog's, or nil
 
 	mu             sync.Mutex
 	users          map[string]*account // by lower-case DOMAIN\name
@@ -143,7 +151,17 @@ func NewTLSServer(opts ...Option) *Server {
 func (s *Server) unstarted() *httptest.Server {
 	srv := httptest.NewUnstartedServer(s)
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	if s.listener != nil {
+		_ = srv.Listener.Close()
+		srv.Listener = s.listener
+	}
 	return srv
+}
+
+// WithListener serves on l (an address of the caller's choosing) instead
+// of a new loopback port. The Server closes it.
+func WithListener(l net.Listener) Option {
+	return func(s *Server) { s.listener = l }
 }
 
 func newServer(opts []Option) *Server {
@@ -170,8 +188,17 @@ func newServer(opts []Option) *Server {
 }
 
 func (s *Server) setURLs() {
-	s.URL = s.srv.URL + s.apiPath
-	s.TokenURL = s.srv.URL + "/oauth2/token"
+	base := s.srv.URL
+	// A listener on every interface (WithListener) is reached on loopback,
+	// the address its TLS certificate names.
+	if u, err := url.Parse(base); err == nil {
+		if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsUnspecified() {
+			u.Host = net.JoinHostPort("127.0.0.1", u.Port())
+			base = u.String()
+		}
+	}
+	s.URL = base + s.apiPath
+	s.TokenURL = base + "/oauth2/token"
 }
 
 // Client returns an *http.Client configured for the server (for NewTLSServer,
@@ -198,7 +225,7 @@ func (s *Server) Certificate() *x509.Certificate { return s.TLSCertificate() }
 //	cmd := exec.Command("keyfactor", "role", "list")
 //	cmd.Env = append(os.Environ(), srv.Env()...)
 func (s *Server) Env() []string {
-	u, _ := url.Parse(s.srv.URL)
+	u, _ := url.Parse(s.URL)
 	env := []string{"KEYFACTOR_PORT=" + u.Port(), "KEYFACTOR_API_PATH=" + strings.TrimPrefix(s.apiPath, "/"),
 		"KEYFACTOR_USERNAME=admin", "KEYFACTOR_DOMAIN=KEYFACTOR", "KEYFACTOR_PASSWORD=" + AdminPassword}
 	if cert := s.srv.Certificate(); cert != nil && u.Scheme == "https" {
@@ -285,6 +312,20 @@ const maxBody = 1 << 20
 
 // ServeHTTP records the request, applies any pending fault and serves it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.log != nil {
+		rec := &statusRecorder{ResponseWriter: w}
+		start := time.Now()
+		var f *Fault
+		defer func() { s.logRequest(r, rec.status, f, start) }()
+		w, f = rec, nil
+		s.handle(w, r, &f)
+		return
+	}
+	s.handle(w, r, new(*Fault))
+}
+
+// handle serves one request; the fault it met, if any, is left in *met.
+func (s *Server) handle(w http.ResponseWriter, r *http.Request, met **Fault) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, codeBadRequest, "The request body could not be read.")
@@ -296,6 +337,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 		Header: r.Header.Clone(), Body: body, Fault: f})
 	s.mu.Unlock()
+	*met = f
 
 	if f != nil {
 		if f.Drop == DropBeforeHandler {

@@ -515,3 +515,59 @@ func FuzzParseQuery(f *testing.F) {
 		matches(clauses, func(string) string { return "x" })
 	})
 }
+
+func TestSeed(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	err := s.Seed([]byte(`{"Users": [{"Name": "KEYEXAMPLE\\ops", "Password": "pw", "Permissions": ["/security/read/"]}],
+		"PermissionSets": [{"ID": "6e8a4a8c-3d2b-4f7e-9a11-2c0d5e7f9b31", "Name": "Operators"}],
+		"Roles": [{"Name": "Ops", "Description": "d", "PermissionSetID": "6e8a4a8c-3d2b-4f7e-9a11-2c0d5e7f9b31",
+			"Claims": [{"Type": "OAuthRole", "Value": "ops", "Scheme": "Keycloak"}, {"Type": 1, "Value": "KEYEXAMPLE\\Ops", "Scheme": "Active Directory"}]}],
+		"Certificates": [{"ID": 5, "OwnerRole": "ops"}, {"ID": 6, "OwnerRole": "Administrator"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles := s.Roles()
+	if len(roles) != 2 || roles[1].Name != "Ops" || len(roles[1].Claims) != 2 || roles[1].Claims[0].Type != ClaimOAuthRole ||
+		roles[1].Claims[1].Type != ClaimGroup {
+		t.Errorf("roles = %+v", roles)
+	}
+	if owner, _ := s.Owner(5); owner != roles[1].ID {
+		t.Errorf("certificate 5 owned by %d", owner)
+	}
+	if owner, _ := s.Owner(6); owner != AdministratorRoleID {
+		t.Errorf("certificate 6 owned by %d", owner)
+	}
+	if st, _, b := (call{method: "GET", path: "/Security/Roles/1", version: "2.0", auth: basic(`KEYEXAMPLE\ops`, "pw")}.send(t, s)); st != 200 {
+		t.Errorf("seeded user: %d %s", st, b)
+	}
+	// A second seed naming the same role is refused whole.
+	if err := s.Seed([]byte(`{"Roles": [{"Name": "New"}, {"Name": "OPS"}]}`)); err == nil || !strings.Contains(err.Error(), "already exists") ||
+		len(s.Roles()) != 2 {
+		t.Errorf("reseeding: %v, %d roles", err, len(s.Roles()))
+	}
+}
+
+func TestRequestLog(t *testing.T) {
+	var log strings.Builder
+	var mu sync.Mutex
+	s := NewServer(WithRequestLog(writerFunc(func(b []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return log.Write(b) })))
+	defer s.Close()
+	s.FailNext(1, Fault{Method: "GET", Status: 503})
+	call{method: "GET", path: "/Security/Roles?PageReturned=1&ReturnLimit=5", version: "2.0"}.send(t, s)
+	call{method: "GET", path: "/Security/Roles/1", version: "2.0"}.send(t, s)
+	mu.Lock()
+	lines := strings.Split(strings.TrimSpace(log.String()), "\n")
+	mu.Unlock()
+	if len(lines) != 2 || !strings.Contains(lines[0], `"Status":503,"Fault":"answered 503"`) ||
+		!strings.Contains(lines[0], `"Query":"PageReturned=1&ReturnLimit=5"`) || !strings.Contains(lines[1], `"Status":200`) {
+		t.Errorf("log:\n%s", strings.Join(lines, "\n"))
+	}
+	if strings.Contains(log.String(), AdminPassword) || strings.Contains(log.String(), "Basic") {
+		t.Error("the log holds a credential")
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(b []byte) (int, error) { return f(b) }

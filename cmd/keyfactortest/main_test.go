@@ -1,0 +1,305 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The binaries, built once: this command and the keyfactor CLI it serves.
+var kft, kf string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "keyfactortest-cmd")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	kft, kf = filepath.Join(dir, "keyfactortest"), filepath.Join(dir, "keyfactor")
+	for bin, pkg := range map[string]string{kft: ".", kf: "../keyfactor"} {
+		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "go build %s: %v\n%s", pkg, err, out)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// cleanEnv is the test's environment without KEYFACTOR_* settings or a home
+// with a config file.
+func cleanEnv(t *testing.T) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "KEYFACTOR") && !strings.HasPrefix(kv, "HOME=") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, "HOME="+t.TempDir())
+}
+
+const seedJSON = `{
+  "Users": [{"Name": "KEYEXAMPLE\\ops", "Password": "ops-Pw-5521", "Permissions": ["/security/read/"]}],
+  "Roles": [{"Name": "Web Team", "Description": "Owners of the web certificates", "Permissions": ["/portal/read/"],
+             "Claims": [{"Type": "Group", "Value": "KEYEXAMPLE\\Web", "Scheme": "Active Directory"}]}],
+  "Certificates": [{"ID": 7, "IssuedCN": "web07.example.com", "OwnerRole": "Web Team", "NotAfter": "2099-01-01T00:00:00Z"}]
+}`
+
+const rolesJSON = `[{"Name": "PKI Operators", "Description": "Operators", "Permissions": ["/portal/read/"],
+  "Claims": [{"ClaimType": "OAuthRole", "ClaimValue": "pki-ops", "ProviderAuthenticationScheme": "Keycloak"}]},
+ {"Name": "Auditors", "Description": "Read only", "Permissions": ["/auditing/read/"]}]`
+
+func writeTemp(t *testing.T, name, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestAScriptAgainstTheFake is the README's recipe, run by bash: start the
+// fake in the background, take its settings into the shell, drive the CLI
+// (an idempotent apply, twice), stop it.
+func TestAScriptAgainstTheFake(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	for _, tls := range []string{"", "--tls"} {
+		t.Run("tls="+tls, func(t *testing.T) {
+			dir := t.TempDir()
+			log := filepath.Join(dir, "requests.log")
+			script := fmt.Sprintf(`set -eu
+eval "$(%[1]q serve --print-env %[2]s --seed %[3]q --log %[4]q &)"
+%[5]q role apply --file %[6]q
+%[5]q role apply --file %[6]q -o text
+%[5]q cert get 7 -o text
+kill -TERM "$KEYFACTORTEST_PID"
+for i in $(seq 100); do kill -0 "$KEYFACTORTEST_PID" 2>/dev/null || exit 0; sleep 0.05; done
+echo "the fake did not stop" >&2; exit 1
+`, kft, tls, writeTemp(t, "seed.json", seedJSON), log, kf, writeTemp(t, "roles.json", rolesJSON))
+			cmd := exec.Command("bash", "-c", script)
+			cmd.Env = append(cleanEnv(t), "KEYFACTOR_AUTH_ACCESS_TOKEN=left-over-from-another-shell")
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("%v\nstdout:\n%s\nstderr:\n%s", err, &stdout, &stderr)
+			}
+			out := stdout.String()
+			for _, want := range []string{`"Name":"PKI Operators"`, `"Action":"create"`, `= role "PKI Operators"`,
+				`= role "Auditors"`, "owner: Web Team (role 2)"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+			// The log: one JSON object per request; the second apply only read.
+			entries := readLog(t, log)
+			var posts, puts int
+			for _, e := range entries {
+				if e.Method == "POST" {
+					posts++
+				}
+				if e.Method == "PUT" {
+					puts++
+				}
+				if e.Status == 0 || e.Path == "" || e.Time.IsZero() {
+					t.Errorf("log entry %+v", e)
+				}
+			}
+			if posts != 2 || puts != 0 || len(entries) < 8 {
+				t.Errorf("%d requests logged, %d POSTs, %d PUTs; want 2 creates and no update", len(entries), posts, puts)
+			}
+			raw, _ := os.ReadFile(log)
+			basic := base64.StdEncoding.EncodeToString([]byte(`KEYFACTOR\admin:keyfactortest-admin-password`))
+			for _, secret := range []string{"keyfactortest-admin-password", basic, "left-over-from-another-shell"} {
+				if bytes.Contains(raw, []byte(secret)) {
+					t.Errorf("the log holds %q", secret)
+				}
+			}
+		})
+	}
+}
+
+type logEntry struct {
+	Time        time.Time
+	Method      string
+	Path, Query string
+	Status      int
+	Fault       string
+	DurationMs  float64
+}
+
+func readLog(t *testing.T, path string) []logEntry {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []logEntry
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var e logEntry
+		dec := json.NewDecoder(strings.NewReader(sc.Text()))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&e); err != nil {
+			t.Fatalf("log line %q: %v", sc.Text(), err)
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// start runs the fake with args and returns its settings, parsed from
+// --print-env, and the command, to signal and wait for.
+func start(t *testing.T, args ...string) (map[string]string, *exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(kft, append([]string{"serve", "--print-env"}, args...)...)
+	cmd.Env = cleanEnv(t)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	out, err := io.ReadAll(stdout) // returns when the fake closes stdout
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	for _, line := range strings.Split(string(out), "\n") {
+		if kv, ok := strings.CutPrefix(line, "export "); ok {
+			name, value, _ := strings.Cut(kv, "=")
+			env[name] = strings.ReplaceAll(strings.Trim(value, "'"), `'\''`, "'")
+		}
+	}
+	if env["KEYFACTORTEST_URL"] == "" {
+		t.Fatalf("no settings printed: %q\nstderr: %s", out, &stderr)
+	}
+	return env, cmd, &stderr
+}
+
+// TestSIGTERMLetsRequestsFinish: a request in flight when SIGTERM arrives
+// is answered, new connections are refused, and the exit code is 0.
+func TestSIGTERMLetsRequestsFinish(t *testing.T) {
+	env, cmd, stderr := start(t, "--latency", "700ms")
+	req, _ := http.NewRequest("GET", env["KEYFACTORTEST_URL"]+"/Security/Roles/1", nil)
+	req.SetBasicAuth(`KEYFACTOR\admin`, env["KEYFACTOR_PASSWORD"])
+	req.Header.Set("x-keyfactor-requested-with", "APIClient")
+	answered := make(chan int, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answered <- 0
+			return
+		}
+		resp.Body.Close()
+		answered <- resp.StatusCode
+	}()
+	time.Sleep(200 * time.Millisecond) // the request is in flight; the signal is the test
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if status := <-answered; status != 200 {
+		t.Errorf("the request in flight got %d", status)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit: %v\n%s", err, stderr)
+	}
+	if _, err := http.Get(env["KEYFACTORTEST_URL"]); err == nil {
+		t.Error("the stopped fake still answers")
+	}
+}
+
+func TestFaultsFromFlags(t *testing.T) {
+	env, cmd, _ := start(t, "--fail-rate", "1")
+	resp, err := http.Get(env["KEYFACTORTEST_URL"] + "/Security/Roles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 {
+		t.Errorf("--fail-rate 1: status %d", resp.StatusCode)
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("SIGINT: %v", err)
+	}
+}
+
+func TestBadInputIsExit2(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"unknown key", []string{"--seed", writeTemp(t, "s.json", `{"Roles": [{"Name": "x", "Descripton": "d"}]}`)},
+			[]string{`unknown field "Descripton"`}},
+		{"every problem named", []string{"--seed", writeTemp(t, "s.json", `{"Roles": [{"Name": "A"}, {"Name": "a"}],
+			"Certificates": [{"ID": 1, "OwnerRole": "Nobody"}, {"ID": 1}], "Users": [{"Name": "x"}]}`)},
+			[]string{`"a" is seeded twice`, `OwnerRole "Nobody" names no role`, "ID 1 is seeded twice", "Users[0]"}},
+		{"not JSON", []string{"--seed", writeTemp(t, "s.json", "{\n  \"Roles\": [,]\n}")}, []string{"line 2"}},
+		{"a claim type", []string{"--seed", writeTemp(t, "s.json", `{"Roles": [{"Name": "x", "Claims": [{"Type": "Robot"}]}]}`)},
+			[]string{`claim type "Robot"`}},
+		{"missing seed file", []string{"--seed", "/nonexistent/seed.json"}, []string{"no such file"}},
+		{"a rate over 1", []string{"--fail-rate", "0.7", "--drop-rate", "0.7"}, []string{"add up to at most 1"}},
+		{"an unknown flag", []string{"--port", "8080"}, []string{"unknown flag"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(kft, append([]string{"serve"}, tt.args...)...)
+			cmd.Env = cleanEnv(t)
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 2 {
+				t.Fatalf("exit %v, want 2: %s", err, out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("output lacks %q: %s", w, out)
+				}
+			}
+		})
+	}
+	// An address in use is a failure to serve: exit 1.
+	env, _, _ := start(t)
+	addr := strings.TrimPrefix(strings.TrimSuffix(env["KEYFACTORTEST_URL"], "/KeyfactorAPI"), "http://")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, kft, "serve", "--addr", addr)
+	cmd.Env = cleanEnv(t)
+	if out, err := cmd.CombinedOutput(); cmd.ProcessState.ExitCode() != 1 || !strings.Contains(string(out), "address already in use") {
+		t.Errorf("address in use: %v: %s", err, out)
+	}
+}
+
+func TestHelpDocumentsEveryFlag(t *testing.T) {
+	out, err := exec.Command(kft, "serve", "--help").CombinedOutput()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, flag := range []string{"--addr", "--tls", "--seed", "--log", "--print-env", "--latency", "--fail-rate", "--drop-rate",
+		"--random-seed", "--ca-file", "--api-path", "port 0 picks a free port"} {
+		if !strings.Contains(string(out), flag) {
+			t.Errorf("help lacks %s", flag)
+		}
+	}
+}
