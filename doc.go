@@ -65,13 +65,27 @@
 // Roles.List is a Go iterator over every page of the role list (Keyfactor
 // answers 50 a page by default and gives no total); a page is read only when
 // the loop needs it. List items are summaries: GetByName and Get return the
-// whole role. Update replaces a role (the server clears what a PUT leaves
-// out, so nil Permissions or Claims are refused); Modify reads, changes,
-// writes and verifies; Delete is idempotent. Plan and Apply make the server
-// hold a desired role and do nothing when it already does:
+// whole role, and never one renamed between the list and the read. Update
+// replaces a role (the server clears what a PUT leaves out, so nil
+// Permissions or Claims are refused); Modify reads, changes, writes and
+// verifies, never re-sends its write, and runs one at a time per role on a
+// Client. Delete is retried safely: when a retry answers 404 after an
+// attempt that may have deleted the role, it returns nil; a 404 on the
+// first attempt (deleting a role that is not there) is ErrNotFound. Plan
+// and Apply make the server hold a desired role and do nothing when it
+// already does; they find the stored role ignoring case, as Command
+// compares names, and leave a nil Permissions or Claims unmanaged:
 //
 //	plan, role, err := client.Roles.Apply(ctx, keyfactor.CreateRoleRequest{Name: "PKI Operators",
 //		Description: "Operators of the issuing CAs", Permissions: []string{"/portal/read/"}})
+//
+// DecodeRoles reads role files strictly (unknown keys, a key written twice in
+// any case, trailing data), accepting what Roles.Get returns; Validate checks
+// a role offline.
+//
+// Every lister reads pages until one comes back short, and ends with an
+// error rather than reading without end or into memory when a server breaks
+// the paging protocol (a page repeated, a page longer than asked for).
 //
 // # Security
 //

@@ -361,3 +361,51 @@ func ExampleCertificatesService_UpdateOwners() {
 	// 103 true false
 	// 104 false true
 }
+
+// ExampleDecodeRoles reads a role file, checks every role offline, then
+// applies them: what a sync job does with a directory of files.
+func ExampleDecodeRoles() {
+	srv, client := exampleClient()
+	defer srv.Close()
+	file := []byte(`[
+	  {"Name": "PKI Auditors", "Description": "Read the audit log", "Permissions": ["/auditing/read/"]},
+	  {"Name": "PKI Operators", "Description": "Operators of the issuing CAs", "Permissions": ["/portal/read/"],
+	   "Claims": [{"ClaimType": "OAuthRole", "ClaimValue": "pki-operators", "ProviderAuthenticationScheme": "Keycloak"}]}
+	]`)
+	roles, err := keyfactor.DecodeRoles(file)
+	if err != nil {
+		log.Fatal(err) // an unknown key, a key written twice, trailing data: with its line
+	}
+	for _, r := range roles {
+		if err := r.Validate(); err != nil {
+			log.Fatal(err) // before anything is written
+		}
+	}
+	for _, r := range roles {
+		plan, _, err := client.Roles.Apply(context.Background(), r)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(r.Name, plan.Action)
+	}
+	_, err = keyfactor.DecodeRoles([]byte(`{"Name": "x", "Description": "d", "Permissions": [], "permissions": ["/"]}`))
+	fmt.Println(err)
+	// Output:
+	// PKI Auditors create
+	// PKI Operators create
+	// line 1, column 67: the key "permissions" appears twice in one object (also at line 1, column 48); keys are matched ignoring case
+}
+
+func ExampleCreateRoleRequest_Validate() {
+	bad := keyfactor.CreateRoleRequest{Name: "PKI Operators", Permissions: []string{"/certificates/", "/certificates/import/"}}
+	err := bad.Validate()
+	var ve *keyfactor.ValidationError
+	if errors.As(err, &ve) {
+		for _, f := range ve.Fields {
+			fmt.Printf("%s: %s\n", f.Field, f.Problem)
+		}
+	}
+	// Output:
+	// Description: must not be blank
+	// Permissions[1]: "/certificates/import/" is redundant: Permissions[0] "/certificates/" already grants it
+}

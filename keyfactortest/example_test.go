@@ -40,3 +40,24 @@ func Example() {
 	// 503 204
 	// true 2 503
 }
+
+// ExampleServer_Seed fills a fake from a seed file, as `keyfactortest serve
+// --seed FILE` does.
+func ExampleServer_Seed() {
+	srv := keyfactortest.NewServer()
+	defer srv.Close()
+	err := srv.Seed([]byte(`{
+	  "Roles": [{"Name": "Web Team", "Description": "Owners of the web certificates",
+	             "Claims": [{"Type": "Group", "Value": "KEYEXAMPLE\\Web", "Scheme": "Active Directory"}]}],
+	  "Certificates": [{"ID": 7, "OwnerRole": "Web Team"}]
+	}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	owner, _ := srv.Owner(7)
+	fmt.Println(len(srv.Roles()), owner)
+	fmt.Println(srv.Seed([]byte(`{"Certificates": [{"ID": 8, "OwnerRole": "Nobody"}]}`)))
+	// Output:
+	// 2 2
+	// seed: Certificates[0]: OwnerRole "Nobody" names no role
+}
