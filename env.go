@@ -200,6 +200,11 @@ func (l *loader) readFile(opts LoadOptions) error {
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return fmt.Errorf("keyfactor: config file %s is not valid JSON: %w", l.file, err)
 	}
+	// Keys other tools add are fine, but a key written twice (a second
+	// "host", a "Password" beside "password") would let the unseen one win.
+	if err := checkDuplicateKeys(data); err != nil {
+		return fmt.Errorf("keyfactor: config file %s: %w", l.file, err)
+	}
 	if doc.Servers == nil {
 		// A common mistake: the profile's keys at the top level. Saying
 		// "set host" then would send the user looking in the wrong place.
