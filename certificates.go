@@ -473,18 +473,33 @@ func (w *certificateWire) certificate() Certificate {
 type flexInt int
 
 func (f *flexInt) UnmarshalJSON(b []byte) error {
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	switch x := v.(type) {
-	case nil:
+	// encoding/json has checked b is one valid value; the common cases, a
+	// number or a name without escapes, are read in place.
+	b = bytes.TrimSpace(b)
+	switch {
+	case string(b) == "null":
 		*f = 0
-	case float64:
-		*f = flexInt(x)
-	case string:
-		n, _ := strconv.Atoi(strings.TrimSpace(x))
+	case len(b) > 0 && b[0] == '"':
+		text := b[1 : len(b)-1]
+		if bytes.IndexByte(text, '\\') >= 0 {
+			var s string
+			if err := json.Unmarshal(b, &s); err != nil {
+				return err
+			}
+			text = []byte(s)
+		}
+		n, _ := strconv.Atoi(string(bytes.TrimSpace(text)))
 		*f = flexInt(n)
+	case len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9'):
+		if n, err := strconv.Atoi(string(b)); err == nil {
+			*f = flexInt(n)
+			return nil
+		}
+		x, err := strconv.ParseFloat(string(b), 64)
+		if err != nil {
+			return errors.New("keyfactor: want a number or a name")
+		}
+		*f = flexInt(x)
 	default:
 		return errors.New("keyfactor: want a number or a name")
 	}

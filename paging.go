@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
-	"io"
 	"iter"
 )
 
@@ -122,40 +121,68 @@ type pageOf[W any] struct {
 
 func (p *pageOf[W]) decodeBody(b []byte) error {
 	p.body = b
-	dec := json.NewDecoder(bytes.NewReader(b))
-	tok, err := dec.Token()
+	// Count before decoding: a page longer than asked for is refused
+	// without materializing its items. The count stops at the first item
+	// too many, and json.Unmarshal then validates and decodes in one pass.
+	n, err := countItems(b, p.limit)
+	if err == nil && n > p.limit {
+		err = fmt.Errorf("the page holds more than the %d items asked for (ReturnLimit); stopped reading", p.limit)
+	}
 	if err != nil {
 		return err
 	}
-	if tok == nil { // null: no items
-		return trailing(dec)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return errors.New("a list answer must be a JSON array")
-	}
-	p.items = make([]W, 0, min(p.limit, 256))
-	for dec.More() {
-		if len(p.items) == p.limit {
-			return fmt.Errorf("the page holds more than the %d items asked for (ReturnLimit); stopped reading", p.limit)
-		}
-		p.items = append(p.items, *new(W))
-		if err := dec.Decode(&p.items[len(p.items)-1]); err != nil {
-			return err
-		}
-	}
-	if _, err := dec.Token(); err != nil { // the closing ]
-		return err
-	}
-	return trailing(dec)
+	p.items = make([]W, 0, n)
+	return json.Unmarshal(b, &p.items)
 }
 
-// trailing refuses anything after the JSON value, as json.Unmarshal does.
-func trailing(dec *json.Decoder) error {
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("data after the JSON value")
+// countItems counts the elements of the JSON array b, stopping as soon as
+// there are more than limit (it then returns limit+1). It only finds the
+// top-level commas, outside strings and nested values; json.Unmarshal
+// checks the syntax afterwards. null is an empty page.
+func countItems(b []byte, limit int) (int, error) {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		return 0, nil
 	}
-	return nil
+	if len(b) < 2 || b[0] != '[' {
+		return 0, errors.New("a list answer must be a JSON array")
+	}
+	if len(bytes.TrimSpace(b[1:len(b)-1])) == 0 {
+		return 0, nil
+	}
+	n, depth, inString := 1, 0, false
+	for i := 1; i < len(b); i++ {
+		c := b[i]
+		if !jsonStructural[c] {
+			continue
+		}
+		switch {
+		case inString:
+			if c == '\\' {
+				i++ // the escaped byte, whatever it is
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			if depth--; depth < 0 { // the closing ]
+				return n, nil
+			}
+		case c == ',' && depth == 0:
+			if n++; n > limit {
+				return n, nil // the caller refuses it; no need to read on
+			}
+		}
+	}
+	return n, nil // unterminated: json.Unmarshal says so
 }
+
+// jsonStructural marks the bytes countItems looks at; every other byte of
+// a page is skipped with one lookup.
+var jsonStructural = [256]bool{'"': true, '\\': true, '{': true, '}': true, '[': true, ']': true, ',': true}
 
 // failed is a sequence that yields only err: how a lister reports input it
 // refused before sending anything.
