@@ -230,3 +230,27 @@ func TestPlanOwnersIDsAreDistinct(t *testing.T) {
 		t.Errorf("planned %d certificates, want 180", len(p.ChangeIDs))
 	}
 }
+
+// TestEnumerationsDecodeFromNumbersOrNames: newer servers send some
+// enumerations by name (the name is in the ...String field); a certificate
+// never fails to decode for it.
+func TestEnumerationsDecodeFromNumbersOrNames(t *testing.T) {
+	for in, want := range map[string]int{`1`: 1, `"2"`: 2, `" 3 "`: 3, `"Active"`: 0, `null`: 0, `4.0`: 4, `-1`: -1,
+		`"\u0035"`: 5, `"Revoked\"x"`: 0} {
+		var f flexInt
+		if err := json.Unmarshal([]byte(in), &f); err != nil || int(f) != want {
+			t.Errorf("%s: %d, %v; want %d", in, f, err, want)
+		}
+	}
+	for _, in := range []string{`{}`, `[1]`, `true`} {
+		var f flexInt
+		if err := json.Unmarshal([]byte(in), &f); err == nil {
+			t.Errorf("%s decoded", in)
+		}
+	}
+	var w certificateWire
+	if err := json.Unmarshal([]byte(`{"Id":1,"CertState":"Active","KeyType":"RSA","RevocationReason":"KeyCompromise"}`), &w); err != nil ||
+		w.RevocationReason == nil {
+		t.Errorf("names: %+v, %v", w, err)
+	}
+}
