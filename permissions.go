@@ -68,6 +68,26 @@ func ParsePermission(s string) (Permission, error) {
 	return Permission{Path: path, ScopeID: scope}, nil
 }
 
+// Covers reports whether holding p grants q, as Keyfactor's v2 grants
+// nest: p's path is q's path or one of its parents ("/" covers everything,
+// "/certificates/" covers "/certificates/collections/read/5/"), and p is
+// global or scoped to the same id as q (a grant on collection 5 covers
+// nothing on collection 6, nor the global permission).
+func (p Permission) Covers(q Permission) bool {
+	return strings.HasPrefix(q.Path, p.Path) && (p.ScopeID == 0 || p.ScopeID == q.ScopeID)
+}
+
+// coveredBy reports whether one of grants (v2 strings; malformed ones
+// grant nothing) covers p.
+func coveredBy(p Permission, grants []string) bool {
+	for _, g := range grants {
+		if gp, err := ParsePermission(g); err == nil && gp.Covers(p) {
+			return true
+		}
+	}
+	return false
+}
+
 // CollectionPermission returns the v2 permission for an action on one
 // certificate collection: CollectionPermission("read", 5) is
 // "/certificates/collections/read/5/". Actions are the leaves under
@@ -140,6 +160,13 @@ func isLetters(s string) bool {
 // server rejects as "Redundant permissions detected"). It returns the
 // well-formed permissions this SDK does not know, for a debug note.
 func checkPermissionsV2(v *validator, perms []string) (unknown []string) {
+	return checkPermissionList(v, perms, true)
+}
+
+// checkPermissionList is checkPermissionsV2, optionally without the
+// redundancy rule: Keyfactor documents that rule for roles, not for
+// permission sets, so a set's list is checked for grammar and repeats only.
+func checkPermissionList(v *validator, perms []string, redundancy bool) (unknown []string) {
 	if len(perms) == 0 {
 		return nil
 	}
@@ -161,6 +188,9 @@ func checkPermissionsV2(v *validator, perms []string) (unknown []string) {
 		}
 	}
 	for i, p := range parsed {
+		if !redundancy {
+			break
+		}
 		for parent := parentPath(p.Path); parent != ""; parent = parentPath(parent) {
 			if j, found := seen[Permission{Path: parent, ScopeID: p.ScopeID}]; found {
 				v.addf(permField(i), "%q is redundant: Permissions[%d] %q already grants it", perms[i], j, perms[j])
@@ -221,7 +251,7 @@ func buildKnownV2() map[string]bool {
 		"/certificate_templates/modify/", "/certificate_templates/read/",
 		"/certificates/enrollment/csr_generation/", "/certificates/enrollment/csr/", "/certificates/enrollment/pfx/",
 		"/certificates/expanded_change_owner/", "/certificates/import/", "/certificates/requests/manage/",
-		"/dashboard/read/", "/dashboard/risk_header/read/", "/enrollment_pattern/modify/",
+		"/dashboard/read/", "/dashboard/risk_header/read/", "/enrollment_pattern/modify/", "/enrollment_pattern/read/",
 		"/identity_providers/modify/", "/identity_providers/read/",
 		"/metadata/types/modify/", "/metadata/types/read/",
 		"/monitoring/alerts/modify/", "/monitoring/alerts/read/", "/monitoring/alerts/schedule/",

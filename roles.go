@@ -196,21 +196,7 @@ func (s *RolesService) create(ctx context.Context, op string, req CreateRoleRequ
 	if err == nil {
 		return role.role(), nil
 	}
-	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
-		return nil, err
-	}
-	found, lookupErr := s.findExact(ctx, req)
-	switch {
-	case lookupErr != nil:
-		return nil, fmt.Errorf("%w (looking the role up afterwards failed too: %v)", err, lookupErr)
-	case found != nil:
-		if s.c.logger != nil {
-			s.c.logger.InfoContext(ctx, "keyfactor: role create failed in transit but the server stored it; returning the stored role",
-				slog.Int("id", found.ID), slog.String("error", err.Error()))
-		}
-		return found, nil
-	}
-	return nil, err
+	return recoverCreate(ctx, s.c, "role", err, func() (*Role, error) { return s.findExact(ctx, req) })
 }
 
 // findExact is the reconcile step after a write whose outcome is unknown:
@@ -586,15 +572,7 @@ func (s *RolesService) Delete(ctx context.Context, id int) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	err := s.c.do(ctx, call{method: http.MethodDelete, path: rolePath(id), version: v1}, nil)
-	if errors.Is(err, ErrNotFound) && earlierAttemptMayHaveLanded(err) {
-		if s.c.logger != nil {
-			s.c.logger.DebugContext(ctx, "keyfactor: role delete answered 404 after an attempt that may have deleted it; done",
-				slog.Int("id", id))
-		}
-		return nil
-	}
-	return err
+	return s.c.deleteIdempotent(ctx, rolePath(id), v1, "role")
 }
 
 // checkDefinition applies the rules every v2 role write shares (Create,

@@ -1,0 +1,99 @@
+package keyfactor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"net/http"
+	"strings"
+)
+
+// The shapes every resource service shares, so that roles, permission sets
+// and what comes after them find, create and delete alike: find by name,
+// recover a create whose answer was lost, delete idempotently.
+
+// The find-by-name step. Keyfactor's list queries
+// narrow a list but prove nothing: their string comparison may ignore case,
+// a name holding `"` cannot be queried at all, and pages may overlap when the
+// list shifts while it is read. So a lookup reads the narrowed list, keeps
+// each item once, and compares names here.
+
+// nameQuery is the QueryString that narrows a list to name, or "" when the
+// name holds a double quote, which Keyfactor's query language cannot escape
+// (the whole list is read instead).
+func nameQuery(name string) string {
+	if strings.ContainsRune(name, '"') {
+		return ""
+	}
+	return `Name -eq "` + name + `"`
+}
+
+// sameName collects the items of a list whose name equals name ignoring
+// case (as Command compares names), each id once, in list order.
+func sameName[T any, K comparable](items iter.Seq2[T, error], name string, idName func(*T) (K, string)) ([]T, error) {
+	var out []T
+	seen := map[K]bool{}
+	for item, err := range items {
+		if err != nil {
+			return nil, err
+		}
+		id, n := idName(&item)
+		if !seen[id] && strings.EqualFold(n, name) {
+			seen[id] = true
+			out = append(out, item)
+		}
+	}
+	return out, nil
+}
+
+// exactName keeps the items whose name is exactly name.
+func exactName[T any](items []T, name string, nameOf func(*T) string) []T {
+	var out []T
+	for i := range items {
+		if nameOf(&items[i]) == name {
+			out = append(out, items[i])
+		}
+	}
+	return out
+}
+
+// recoverCreate decides a create whose answer may have been lost: when err
+// says its outcome is unknown (and ctx is still live), find reads the object
+// by its identity and returns it when the server holds exactly what was
+// sent (nil when it does not). A found object is returned with a nil
+// error; otherwise err stands, with any failure of the lookup added.
+func recoverCreate[T any](ctx context.Context, c *Client, what string, err error, find func() (*T, error)) (*T, error) {
+	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
+		return nil, err
+	}
+	found, lookupErr := find()
+	switch {
+	case lookupErr != nil:
+		return nil, fmt.Errorf("%w (looking the %s up afterwards failed too: %v)", err, what, lookupErr)
+	case found == nil:
+		return nil, err
+	}
+	if c.logger != nil {
+		c.logger.InfoContext(ctx, "keyfactor: "+what+" create failed in transit but the server stored it; returning the stored "+what,
+			slog.String("error", err.Error()))
+	}
+	return found, nil
+}
+
+// deleteIdempotent sends a DELETE. It is retried like a GET; when an
+// earlier attempt may have reached the server (its answer was lost, or a
+// gateway answered 502 or 504) and a retry answers 404, the object is gone
+// as asked and the result is nil. A 404 on the first attempt stands.
+func (c *Client) deleteIdempotent(ctx context.Context, path string, version apiVersion, what string) error {
+	err := c.do(ctx, call{method: http.MethodDelete, path: path, version: version}, nil)
+	if errors.Is(err, ErrNotFound) && earlierAttemptMayHaveLanded(err) {
+		if c.logger != nil {
+			c.logger.DebugContext(ctx, "keyfactor: "+what+" delete answered 404 after an attempt that may have deleted it; done",
+				slog.String("path", path))
+		}
+		return nil
+	}
+	return err
+}
