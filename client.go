@@ -95,8 +95,10 @@ func (c Config) MarshalJSON() ([]byte, error) { return jsonSafe(c.safeFields()) 
 // Client talks to one Keyfactor Command API. It is safe for concurrent use;
 // create one and share it, so connections and OAuth tokens are reused.
 type Client struct {
-	Certificates *CertificatesService
-	Roles        *RolesService
+	Certificates   *CertificatesService
+	Roles          *RolesService
+	PermissionSets *PermissionSetsService
+	Security       *SecurityService
 
 	baseURL   string
 	auth      Authenticator
@@ -181,6 +183,8 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	c.Certificates = &CertificatesService{c: c}
 	c.Roles = &RolesService{c: c}
+	c.PermissionSets = &PermissionSetsService{c: c}
+	c.Security = &SecurityService{c: c}
 	return c, nil
 }
 

@@ -513,6 +513,8 @@ func TestApplyWireFormat(t *testing.T) {
 	m.RegisterResponder("GET", testBase+"/Security/Roles/17", sequence(
 		httpmock.NewStringResponder(200, stored), httpmock.NewStringResponder(200, stored), httpmock.NewStringResponder(200, changed)))
 	m.RegisterResponder("PUT", testBase+"/Security/Roles", httpmock.NewStringResponder(200, changed))
+	m.RegisterResponder("GET", testBase+"/PermissionSets/"+psID, httpmock.NewStringResponder(200,
+		`{"Id":"`+psID+`","Name":"Operators","Permissions":["/portal/","/dashboard/","/certificates/"]}`))
 	desired := operatorsRequest()
 	desired.PermissionSetID = ""
 	desired.Description = "Operators, EU"
@@ -525,14 +527,20 @@ func TestApplyWireFormat(t *testing.T) {
 	for _, r := range m.requests() {
 		methods = append(methods, r.Method)
 	}
-	if strings.Join(methods, " ") != "GET GET GET PUT GET" {
-		t.Errorf("Apply sent %v; want the lookup (list, GET), then GET, PUT, GET", methods)
+	if strings.Join(methods, " ") != "GET GET GET GET PUT GET" {
+		t.Errorf("Apply sent %v; want the lookup (list, GET), the role's permission set, then GET, PUT, GET", methods)
+	}
+	if u := m.requests()[2].URL; u != testBase+"/PermissionSets/"+psID {
+		t.Errorf("the third request is %s; want the stored role's permission set", u)
 	}
 	want := strings.Replace(strings.Replace(operatorsBody, "{", `{"Id": 17,`, 1), `"Operators of the issuing CAs"`, `"Operators, EU"`, 1)
-	assertJSON(t, m.requests()[3].Body, want)
+	assertJSON(t, m.requests()[4].Body, want)
 
+	const global = "00000000-0000-0000-0000-000000000000"
 	m.RegisterResponder("GET", testBase+"/Security/Roles/1", httpmock.NewStringResponder(200,
-		`{"Id":1,"Name":"Administrator","Description":"Built-in","Immutable":true,"PermissionSetId":"`+psID+`","Permissions":["/"],"Claims":[]}`))
+		`{"Id":1,"Name":"Administrator","Description":"Built-in","Immutable":true,"PermissionSetId":"`+global+`","Permissions":["/"],"Claims":[]}`))
+	m.RegisterResponder("GET", testBase+"/PermissionSets/"+global, httpmock.NewStringResponder(200,
+		`{"Id":"`+global+`","Name":"Global","Permissions":["/"]}`))
 	before := m.GetTotalCallCount()
 	_, _, err = c.Roles.Apply(context.Background(), CreateRoleRequest{Name: "Administrator", Description: "mine", Permissions: []string{"/"}})
 	if err == nil || !strings.Contains(err.Error(), "immutable") {

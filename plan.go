@@ -43,6 +43,12 @@ type RolePlan struct {
 // Plan compares a desired role with the one the server holds under the same
 // name and reports what Apply would do. It only reads.
 //
+// Plan also checks what the server would refuse: it reads the role's
+// permission set (the desired PermissionSetID, else the stored role's, else
+// the set named "Global"; once) and returns a *ValidationError naming each
+// permission the set does not cover, and a PermissionSetID that names no
+// set the caller can see.
+//
 // The stored role is found as Command enforces unique names: ignoring case.
 // A stored "PKI Operators" is the role desired "pki operators" names, and
 // the plan reports a Name change; two stored roles whose names differ only
@@ -76,27 +82,90 @@ func (s *RolesService) plan(ctx context.Context, op string, desired CreateRoleRe
 // planAgainst plans desired against the stored roles a lookup found under
 // its name (ignoring case).
 func (s *RolesService) planAgainst(ctx context.Context, op string, named []RoleSummary, desired CreateRoleRequest) (*RolePlan, error) {
+	p := &RolePlan{Action: ActionCreate}
 	switch len(named) {
 	case 0:
-		return &RolePlan{Action: ActionCreate}, nil
 	case 1:
+		current, err := s.getNamed(ctx, op, named[0].ID, desired.Name, true)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			// Deleted, or renamed to another name, since the list: the name is free.
+		case err != nil:
+			return nil, err
+		default:
+			p = &RolePlan{Action: ActionNone, Current: current, Changes: roleChanges(current, desired)}
+			if len(p.Changes) > 0 {
+				p.Action = ActionUpdate
+			}
+		}
 	default:
 		return nil, fmt.Errorf("keyfactor: %s: %d roles are named %q when case is ignored, as Command compares names (ids %s); rename all but one",
 			op, len(named), desired.Name, summaryIDs(named))
 	}
-	current, err := s.getNamed(ctx, op, named[0].ID, desired.Name, true)
-	if errors.Is(err, ErrNotFound) {
-		// Deleted, or renamed to another name, since the list: the name is free.
-		return &RolePlan{Action: ActionCreate}, nil
-	}
-	if err != nil {
+	if err := s.checkSet(ctx, op, p.Current, desired); err != nil {
 		return nil, err
 	}
-	p := &RolePlan{Action: ActionNone, Current: current, Changes: roleChanges(current, desired)}
-	if len(p.Changes) > 0 {
-		p.Action = ActionUpdate
-	}
 	return p, nil
+}
+
+// globalSetName is the permission set every install starts with, holding
+// "/"; a role that names no set belongs to it.
+const globalSetName = "Global"
+
+// checkSet refuses, before any write, the permissions the role's
+// permission set does not cover, as the server would: the role's
+// permissions (desired, or the stored role's when desired leaves them
+// unmanaged) must each be covered by a permission of the set desired
+// names, else the stored role's set, else the set named "Global". The set
+// is read once. When no set named "Global" is visible to the caller, the
+// check is left to the server (noted at debug level).
+func (s *RolesService) checkSet(ctx context.Context, op string, current *Role, desired CreateRoleRequest) error {
+	perms, stored := desired.Permissions, false
+	if perms == nil && current != nil {
+		perms, stored = current.Permissions, true
+	}
+	if len(perms) == 0 {
+		return nil
+	}
+	id, field := desired.PermissionSetID, "PermissionSetID"
+	if id == "" && current != nil {
+		id, field = current.PermissionSetID, "the stored role's PermissionSetID"
+	}
+	var set *PermissionSet
+	var err error
+	if id != "" {
+		set, err = s.c.PermissionSets.get(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			v := newValidator(op)
+			v.addf("PermissionSetID", "%s %q names no permission set the caller can see", field, id)
+			return v.err()
+		}
+	} else {
+		set, err = s.c.PermissionSets.getByName(ctx, op, globalSetName)
+		if errors.Is(err, ErrNotFound) {
+			if s.c.logger != nil {
+				s.c.logger.DebugContext(ctx, "keyfactor: no permission set named Global is visible; the server checks the role's permissions against its set")
+			}
+			return nil
+		}
+	}
+	if err != nil {
+		return err
+	}
+	v := newValidator(op)
+	for i, perm := range perms {
+		p, err := ParsePermission(perm)
+		if err != nil || coveredBy(p, set.Permissions) {
+			continue // a malformed one is reported by the definition check
+		}
+		whose := ""
+		if stored {
+			whose = " (the stored role's; desired leaves Permissions unmanaged)"
+		}
+		v.addf(permField(i), "%q%s is not covered by the role's permission set %q (%s): the server would refuse it",
+			perm, whose, set.Name, set.ID)
+	}
+	return v.err()
 }
 
 // Apply makes the server hold the desired role: it plans (see Plan), then
@@ -192,10 +261,7 @@ func roleChanges(current *Role, desired CreateRoleRequest) []Change {
 		out = append(out, Change{Field: "PermissionSetID", Old: current.PermissionSetID, New: desired.PermissionSetID})
 	}
 	if desired.Permissions != nil {
-		added, removed := setDiff(current.Permissions, desired.Permissions, permissionKey, func(p string) string { return p })
-		if len(added) > 0 || len(removed) > 0 {
-			out = append(out, Change{Field: "Permissions", Added: added, Removed: removed})
-		}
+		out = append(out, permissionChanges(current.Permissions, desired.Permissions)...)
 	}
 	if desired.Claims == nil {
 		return out

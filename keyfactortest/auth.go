@@ -134,8 +134,9 @@ func (g perm) grants(need perm) bool {
 	return strings.HasPrefix(need.path, g.path) && (g.scope == 0 || g.scope == need.scope)
 }
 
-func (a *account) has(need perm) bool {
-	for _, g := range a.permissions {
+// has reports whether the caller holds need, itself or through its roles.
+func (c *reqCtx) has(need perm) bool {
+	for _, g := range c.s.grants(c.acct) {
 		if g.grants(need) {
 			return true
 		}
@@ -145,7 +146,7 @@ func (a *account) has(need perm) bool {
 
 // require answers 403 and returns false when the caller lacks need.
 func (c *reqCtx) require(need perm, what string) bool {
-	if c.acct.has(need) {
+	if c.has(need) {
 		return true
 	}
 	c.deny(permString(need), what)

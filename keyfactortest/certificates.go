@@ -137,7 +137,7 @@ func (s *Server) putOwner(c *reqCtx, idText string) {
 	// name a new owner, /security/read/.
 	forms := []perm{{path: "/certificates/collections/change_owner/", scope: collection},
 		{path: "/certificate_stores/change_owner/", scope: container}, {path: "/certificates/expanded_change_owner/"}}
-	if !slices.ContainsFunc(forms, c.acct.has) {
+	if !slices.ContainsFunc(forms, c.has) {
 		c.deny(permString(forms[0])+"', '"+permString(forms[1])+"' or '"+permString(forms[2]), "change certificate owners")
 		return
 	}

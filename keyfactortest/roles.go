@@ -385,7 +385,7 @@ func (s *Server) checkCommon(r *storedRole) string {
 	} else if _, ok := s.permissionSets[strings.ToLower(r.PermissionSetID)]; !ok {
 		return fmt.Sprintf("Permission set '%s' was not found.", r.PermissionSetID)
 	}
-	return ""
+	return s.checkSet(r)
 }
 
 // redundant describes the first malformed, repeated or redundant v2

@@ -18,7 +18,8 @@ import (
 //	  "Users": [{"Name": "KEYEXAMPLE\\ops", "Password": "ops-pw", "Token": "ops-token",
 //	             "Permissions": ["/security/read/", "/certificates/collections/change_owner/5/"]}],
 //	  "OAuthClients": [{"ClientID": "ci", "ClientSecret": "ci-secret", "Permissions": ["/"]}],
-//	  "PermissionSets": [{"ID": "6e8a4a8c-3d2b-4f7e-9a11-2c0d5e7f9b31", "Name": "Operators"}],
+//	  "PermissionSets": [{"ID": "6e8a4a8c-3d2b-4f7e-9a11-2c0d5e7f9b31", "Name": "Operators",
+//	                      "Permissions": ["/portal/read/", "/certificates/"]}],
 //	  "Roles": [{"Name": "PKI Operators", "Description": "Operators of the issuing CAs",
 //	             "PermissionSetID": "6e8a4a8c-3d2b-4f7e-9a11-2c0d5e7f9b31", "Permissions": ["/portal/read/"],
 //	             "Claims": [{"Type": "OAuthRole", "Value": "pki-operators", "Scheme": "Keycloak"}]}],
@@ -44,7 +45,10 @@ type seedOAuthClient struct {
 	Permissions            []string
 }
 
-type seedPermissionSet struct{ ID, Name string }
+type seedPermissionSet struct {
+	ID, Name    string
+	Permissions []string
+}
 
 type seedRole struct {
 	Name, Description, EmailAddress, PermissionSetID string
@@ -106,7 +110,7 @@ func (s *Server) Seed(data []byte) error {
 		s.AddOAuthClient(c.ClientID, c.ClientSecret, c.Permissions...)
 	}
 	for _, p := range f.PermissionSets {
-		s.AddPermissionSet(p.ID, p.Name)
+		s.AddPermissionSet(p.ID, p.Name, p.Permissions...)
 	}
 	ids := map[string]int{}
 	for _, r := range f.Roles {

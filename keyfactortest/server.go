@@ -83,27 +83,31 @@ type Server struct {
 	listener net.Listener // WithListener's, or nil for a loopback port
 	log      *requestLog  // WithRequestLog's, or nil
 
-	mu             sync.Mutex
-	users          map[string]*account // by lower-case DOMAIN\name
-	tokens         map[string]*account
-	oauthClients   map[string]*oauthClient
-	roles          map[int]*storedRole
-	nextRoleID     int
-	nextClaimID    int
-	certs          map[int]*Certificate
-	permissionSets map[string]string
-	faults         []*faultState
-	randomFaults   []randomFault
-	rand           *rand.Rand
-	requests       []Request
-	tokenRequests  int
-	issued         int
+	mu              sync.Mutex
+	users           map[string]*account // by lower-case DOMAIN\name
+	tokens          map[string]*account
+	oauthClients    map[string]*oauthClient
+	roles           map[int]*storedRole
+	nextRoleID      int
+	nextClaimID     int
+	certs           map[int]*Certificate
+	permissionSets  map[string]*permissionSet // by lower-case id
+	nextSetID       int
+	noMyPermissions bool
+	faults          []*faultState
+	randomFaults    []randomFault
+	rand            *rand.Rand
+	requests        []Request
+	tokenRequests   int
+	issued          int
 }
 
 type account struct {
 	name        string
 	password    string
+	client      string // an OAuth client's id; "" for a user
 	permissions []perm
+	visibleSets []string // nil: every permission set
 }
 
 type oauthClient struct {
@@ -174,7 +178,7 @@ func newServer(opts []Option) *Server {
 		nextRoleID:     1,
 		nextClaimID:    1,
 		certs:          map[int]*Certificate{},
-		permissionSets: map[string]string{GlobalPermissionSetID: "Global"},
+		permissionSets: map[string]*permissionSet{GlobalPermissionSetID: {id: GlobalPermissionSetID, name: "Global", permissions: []string{"/"}}},
 		rand:           rand.New(rand.NewPCG(1, 1)),
 	}
 	for _, o := range opts {
@@ -241,17 +245,21 @@ func (s *Server) Close() { s.srv.Close() }
 // User is an account the server accepts. Name is DOMAIN\user for basic auth;
 // Token, when set, is also accepted as a bearer token. Permissions are v2
 // permission paths ("/" is full control; "/certificates/collections/change_owner/5/"
-// is scoped to collection 5).
+// is scoped to collection 5); a role with a User claim naming the account
+// adds its own. VisiblePermissionSets, when not nil, limits the permission
+// sets the account sees to those ids (see the package notes in security.go).
 type User struct {
 	Name, Password, Token string
 	Permissions           []string
+	VisiblePermissionSets []string
 }
 
 // AddUser adds or replaces an account.
 func (s *Server) AddUser(u User) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := &account{name: u.Name, password: u.Password, permissions: parsePerms(u.Permissions)}
+	a := &account{name: u.Name, password: u.Password, permissions: parsePerms(u.Permissions),
+		visibleSets: slices.Clone(u.VisiblePermissionSets)}
 	s.users[strings.ToLower(u.Name)] = a
 	if u.Token != "" {
 		s.tokens[u.Token] = a
@@ -264,7 +272,7 @@ func (s *Server) AddOAuthClient(clientID, clientSecret string, permissions ...st
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.oauthClients[clientID] = &oauthClient{secret: clientSecret,
-		acct: &account{name: "oauth:" + clientID, permissions: parsePerms(permissions)}}
+		acct: &account{name: "oauth:" + clientID, client: clientID, permissions: parsePerms(permissions)}}
 }
 
 // TokenRequests returns how many token requests TokenURL has answered.
@@ -272,13 +280,6 @@ func (s *Server) TokenRequests() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.tokenRequests
-}
-
-// AddPermissionSet adds a permission set that roles may name.
-func (s *Server) AddPermissionSet(id, name string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.permissionSets[strings.ToLower(id)] = name
 }
 
 // Request is one request the server received, recorded before any fault
@@ -399,12 +400,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, body []byte) {
 		return
 	}
 	w.Header().Set("x-keyfactor-product-version", "25.1.1.0")
-	c := &reqCtx{w: w, r: r, body: body, acct: acct, version: version}
+	c := &reqCtx{s: s, w: w, r: r, body: body, acct: acct, version: version}
 	s.route(c, strings.Split(strings.TrimSuffix(rel, "/"), "/"))
 }
 
 // reqCtx is one API request being served, under s.mu.
 type reqCtx struct {
+	s       *Server
 	w       http.ResponseWriter
 	r       *http.Request
 	body    []byte
@@ -453,6 +455,12 @@ func (s *Server) route(c *reqCtx, seg []string) {
 		default:
 			methodNotAllowed(c.w, "GET, DELETE")
 		}
+	case strings.EqualFold(seg[0], "PermissionSets"):
+		s.servePermissionSets(c, seg)
+	case len(seg) == 1 && strings.EqualFold(seg[0], "Permissions"):
+		s.servePermissions(c)
+	case (len(seg) == 2 || len(seg) == 3) && strings.EqualFold(seg[0], "Security") && strings.EqualFold(seg[1], "My"):
+		s.serveSecurityMy(c, seg)
 	case len(seg) == 4 && strings.EqualFold(seg[0], "Security") && strings.EqualFold(seg[1], "Roles") &&
 		strings.EqualFold(seg[3], "Copy"):
 		if m != http.MethodPost {
