@@ -202,6 +202,15 @@ func (s *PermissionSetsService) create(ctx context.Context, op string, req Creat
 	})
 }
 
+// Validate checks the set as Create, Plan and Apply do before sending
+// anything, without a server: a *ValidationError naming every bad field,
+// or nil.
+func (r CreatePermissionSetRequest) Validate() error {
+	v := newValidator("CreatePermissionSetRequest.Validate")
+	r.check(v)
+	return v.err()
+}
+
 // check reports the request's bad fields.
 func (r *CreatePermissionSetRequest) check(v *validator) {
 	v.notBlank("Name", r.Name)

@@ -32,6 +32,7 @@ var groups = []group{
 	{"owner", "change who owns certificates"},
 	{"cert", "read certificates"},
 	{"role", "manage security roles"},
+	{"permission-set", "manage the permission sets that bound what roles may be granted"},
 }
 
 // Names shared by several commands.
@@ -99,6 +100,22 @@ nothing changes (or would change), 8 when --plan finds changes.
 		setup: roleCreateV1},
 	{name: "role copy-v1", synopses: []string{"ID --name NAME --description TEXT [--email ADDRESS]"},
 		summary: "copy a role with the deprecated v1 API", setup: roleCopyV1, names: cloneNames},
+	{name: "permission-set list", synopses: []string{"[--page-size N]"},
+		summary: "list the permission sets the caller may see, one JSON line each (a table with --output text)",
+		setup:   permissionSetList, names: listNames},
+	{name: "permission-set get", synopses: []string{"ID", "--name NAME"}, summary: "show a permission set, by id (a GUID) or exact name",
+		setup: permissionSetGet, names: idNames},
+	{name: "permission-set apply", synopses: []string{"--file FILE [--plan]"},
+		summary: "make the server hold the permission set(s) in FILE; --plan shows the changes, writes nothing",
+		long: `FILE holds one permission set, or an array, as {"Name": ..., "Permissions": [...]}, read
+strictly like role files. Sets are found by exact name (the API cannot rename one); a
+set's permissions are replaced as a whole. Every set is validated before anything is
+written. Exit 0 when nothing changes (or would change), 8 when --plan finds changes.`,
+		setup: permissionSetApply},
+	{name: "permission-set delete", synopses: []string{"ID", "--name NAME"}, summary: "delete a permission set, by id or exact name",
+		setup: permissionSetDelete, names: idNames},
+	{name: "whoami", synopses: []string{""}, summary: "show who the caller is: its roles and what it may do",
+		setup: whoami},
 }
 
 // rootCommand builds the command tree. Each run builds its own, so that
@@ -137,9 +154,13 @@ func (a *app) rootCommand() *cobra.Command {
 		parents[g.name] = gc
 		root.AddCommand(gc)
 	}
+	parents[""] = root
 	for i := range commandList {
 		c := &commandList[i]
-		groupName, verb, _ := strings.Cut(c.name, " ")
+		groupName, verb, grouped := strings.Cut(c.name, " ")
+		if !grouped { // a command of its own: whoami
+			groupName, verb = "", c.name
+		}
 		parents[groupName].AddCommand(a.leaf(c, verb))
 	}
 	root.AddCommand(&cobra.Command{Use: "version", Short: "print the version", Args: cobra.NoArgs,
@@ -152,7 +173,7 @@ const defaultTimeout = 2 * time.Minute
 // leaf makes the cobra command for c. Its run function gets a context that
 // ends with --timeout; its errors are marked as the command's own.
 func (a *app) leaf(c *command, verb string) *cobra.Command {
-	cc := &cobra.Command{Use: verb + " " + c.synopses[0], Short: c.summary, Long: c.long,
+	cc := &cobra.Command{Use: strings.TrimSpace(verb + " " + c.synopses[0]), Short: c.summary, Long: c.long,
 		Annotations: map[string]string{"forms": strings.Join(c.synopses, "\n")}}
 	run := c.setup(a, cc.Flags())
 	cc.RunE = func(cmd *cobra.Command, args []string) error {

@@ -17,6 +17,8 @@
 //	keyfactor role clone ID --name NAME [--description TEXT] [--email ADDRESS]
 //	keyfactor role create-v1 --file role.json          (deprecated API)
 //	keyfactor role copy-v1 ID --name NAME --description TEXT [--email ADDRESS]   (deprecated API)
+//	keyfactor permission-set list|get (ID | --name NAME)|apply --file sets.json [--plan]|delete (ID | --name NAME)
+//	keyfactor whoami
 //	keyfactor completion bash|zsh|fish|powershell
 //
 // The server and credentials come from the KEYFACTOR_* variables and

@@ -155,6 +155,9 @@ func (a *app) ownerByQuery(ctx context.Context, opts keyfactor.ListCertificatesO
 	if err != nil {
 		return err
 	}
+	if err := a.preflight(ctx, c, "owner set --query", ownerNeeds(req, plan)...); err != nil {
+		return err
+	}
 	p, err := c.Certificates.PlanOwners(ctx, opts, req)
 	if err != nil {
 		return err
@@ -232,6 +235,28 @@ func (a *app) ownerByQuery(ctx context.Context, opts keyfactor.ListCertificatesO
 		return fmt.Errorf("%d of %d certificates failed; first: %w", len(sum.Failed), len(todo), firstErr)
 	}
 	return nil
+}
+
+// ownerNeeds are the permissions an owner change by query needs: reading
+// the certificates (in the collection, when one scopes it) and the target
+// role, and, to write, one of Keyfactor's change-owner permissions for the
+// scope asked.
+func ownerNeeds(req keyfactor.UpdateOwnerRequest, planOnly bool) [][]string {
+	read := "/certificates/collections/read/"
+	change := []string{"/certificates/collections/change_owner/", "/certificate_stores/change_owner/",
+		"/certificates/expanded_change_owner/"}
+	switch {
+	case req.CollectionID > 0:
+		read = keyfactor.CollectionPermission("read", req.CollectionID)
+		change[0] = keyfactor.CollectionPermission("change_owner", req.CollectionID)
+	case req.ContainerID > 0:
+		change[1] = keyfactor.ContainerPermission("change_owner", req.ContainerID)
+	}
+	needs := [][]string{{read}, {"/security/read/"}}
+	if !planOnly {
+		needs = append(needs, change)
+	}
+	return needs
 }
 
 func nonNilInts(s []int) []int {

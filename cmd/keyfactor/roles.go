@@ -204,6 +204,13 @@ func roleApply(a *app, fs *pflag.FlagSet) func(context.Context, []string) error 
 		if err != nil {
 			return err
 		}
+		needs := [][]string{{"/security/read/"}}
+		if !*planOnly {
+			needs = append(needs, []string{"/security/modify/"})
+		}
+		if err := a.preflight(ctx, c, "role apply", needs...); err != nil {
+			return err
+		}
 		var first error
 		changed := false
 		for _, d := range desired {

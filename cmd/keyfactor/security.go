@@ -1,0 +1,326 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/keyfactor-sdk/keyfactor-go"
+	"github.com/spf13/pflag"
+)
+
+// The caller, permission sets, and the preflight of commands that write.
+
+func whoami(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 0 {
+			return usagef("whoami takes no arguments")
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		me, err := c.Security.Me(ctx)
+		if err != nil {
+			return err
+		}
+		return a.print(me, func(w io.Writer) {
+			fmt.Fprintf(w, "roles: %s\n", orNone(strings.Join(me.Roles, ", ")))
+			global := make([]string, len(me.GlobalPermissions))
+			for i, g := range me.GlobalPermissions {
+				global[i] = g.Area + ":" + g.Permission
+			}
+			fmt.Fprintf(w, "v1 permissions: %s\n", orNone(strings.Join(global, " ")))
+			if me.Permissions == nil {
+				fmt.Fprintln(w, "v2 permissions: (not reported by this server)")
+			} else {
+				fmt.Fprintf(w, "v2 permissions: %s\n", orNone(strings.Join(me.Permissions, " ")))
+			}
+		})
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// preflight checks, before the first write, that the caller holds each of
+// needs (each an alternative list: one of its permissions suffices), when
+// the server reports the caller's v2 permissions. A missing one stops the
+// command with exit 3 naming it; a server that cannot report them lets
+// the command go on, which -v says. A dry run skips the check: its first
+// request is the one to show.
+func (a *app) preflight(ctx context.Context, c *keyfactor.Client, what string, needs ...[]string) error {
+	if a.dryRun {
+		return nil
+	}
+	me, err := c.Security.Me(ctx)
+	if err != nil {
+		return fmt.Errorf("checking the caller's permissions before %s: %w", what, err)
+	}
+	if me.Permissions == nil {
+		if a.verbose {
+			fmt.Fprintf(a.stderr, "keyfactor: the server does not report the caller's permissions (GET /Security/My/Permissions); "+
+				"going on with %s unchecked\n", what)
+		}
+		return nil
+	}
+	var missing []string
+	for _, alternatives := range needs {
+		held := false
+		for _, p := range alternatives {
+			held = held || me.Has(p)
+		}
+		if !held {
+			missing = append(missing, strings.Join(alternatives, " or "))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the caller (roles %s) lacks %s, which %s needs; nothing was written: %w",
+			orNone(strings.Join(me.Roles, ", ")), strings.Join(missing, ", and "), what, keyfactor.ErrForbidden)
+	}
+	return nil
+}
+
+func permissionSetList(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	pageSize := fs.Int("page-size", 0, "sets per request (default 100, at most 1000)")
+	return func(ctx context.Context, args []string) error {
+		a.followUps = "further pages are read while pages come back full"
+		if len(args) != 0 {
+			return usagef("permission-set list takes no arguments")
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		opts := keyfactor.ListPermissionSetsOptions{PageSize: *pageSize}
+		return stream(a, c.PermissionSets.List(ctx, opts), "ID\tNAME\tPERMISSIONS", func(s keyfactor.PermissionSet) string {
+			return s.ID + "\t" + s.Name + "\t" + strings.Join(s.Permissions, " ")
+		})
+	}
+}
+
+// setArg takes a permission set's ID argument, or --name.
+func setArg(args []string, fs *pflag.FlagSet, verb string) (id string, byName bool, err error) {
+	byName = fs.Changed("name")
+	switch {
+	case byName && len(args) != 0:
+		return "", false, usagef("permission-set %s takes an ID or --name, not both", verb)
+	case !byName && len(args) != 1:
+		return "", false, usagef("expected one permission set ID argument (a GUID), or --name, got %d arguments", len(args))
+	case !byName:
+		return args[0], false, nil
+	}
+	return "", true, nil
+}
+
+func permissionSetGet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	name := fs.String("name", "", "the set with exactly this name, instead of ID")
+	return func(ctx context.Context, args []string) error {
+		id, byName, err := setArg(args, fs, "get")
+		if err != nil {
+			return err
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		var set *keyfactor.PermissionSet
+		if byName {
+			a.followUps = "the set is found among every page of the list"
+			set, err = c.PermissionSets.GetByName(ctx, *name)
+		} else {
+			set, err = c.PermissionSets.Get(ctx, id)
+		}
+		if err != nil {
+			return err
+		}
+		return a.printSet(set)
+	}
+}
+
+func (a *app) printSet(s *keyfactor.PermissionSet) error {
+	return a.print(s, func(w io.Writer) {
+		fmt.Fprintf(w, "permission set %s %q\n  permissions: %s\n", s.ID, s.Name, strings.Join(s.Permissions, " "))
+	})
+}
+
+func permissionSetDelete(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	name := fs.String("name", "", "delete the set with exactly this name, instead of ID")
+	return func(ctx context.Context, args []string) error {
+		id, byName, err := setArg(args, fs, "delete")
+		if err != nil {
+			return err
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		if byName {
+			a.followUps = "the set is then deleted by the id the lookup finds"
+			set, err := c.PermissionSets.GetByName(ctx, *name)
+			if err != nil {
+				return err
+			}
+			id = set.ID
+		}
+		if err := c.PermissionSets.Delete(ctx, id); err != nil {
+			return err
+		}
+		out := struct {
+			ID      string `json:"Id"`
+			Name    string `json:"Name,omitempty"`
+			Deleted bool   `json:"Deleted"`
+		}{id, *name, true}
+		return a.print(out, func(w io.Writer) { fmt.Fprintf(w, "permission set %s deleted\n", id) })
+	}
+}
+
+func permissionSetApply(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	file := fs.StringP("file", "f", "", "JSON permission set, or array of sets; - for standard input")
+	planOnly := fs.Bool("plan", false, "show what would change and send no write")
+	return func(ctx context.Context, args []string) error {
+		a.followUps = "the set is then created or updated from the list's answer"
+		if len(args) != 0 {
+			return usagef("permission-set apply takes no arguments; use --file")
+		}
+		desired, err := a.readSets(ctx, *file)
+		if err != nil {
+			return err
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		if !*planOnly {
+			if err := a.preflight(ctx, c, "permission-set apply", []string{"/security/modify/"}); err != nil {
+				return err
+			}
+		}
+		var first error
+		changed := false
+		for _, d := range desired {
+			var p *keyfactor.PermissionSetPlan
+			var set *keyfactor.PermissionSet
+			if *planOnly {
+				p, err = c.PermissionSets.Plan(ctx, d)
+			} else {
+				p, set, err = c.PermissionSets.Apply(ctx, d)
+			}
+			if err != nil && (p == nil || errors.Is(err, keyfactor.ErrDryRun)) {
+				if first == nil {
+					first = err
+				}
+				if a.dry != nil {
+					return err
+				}
+				a.printPlan(planOut{Name: d.Name, Error: oneLine(err.Error())}, nil)
+				continue
+			}
+			changed = changed || p.Action != keyfactor.ActionNone
+			out := setPlanOut{Name: d.Name, Action: p.Action, Changes: p.Changes}
+			switch {
+			case p.Current != nil:
+				out.ID = p.Current.ID
+			case set != nil:
+				out.ID = set.ID
+			}
+			if err != nil {
+				out.Error = oneLine(err.Error())
+				if first == nil {
+					first = err
+				}
+			}
+			a.printSetPlan(out, d)
+		}
+		switch {
+		case first != nil:
+			return first
+		case *planOnly && changed:
+			return errChangesPending
+		}
+		return nil
+	}
+}
+
+// setPlanOut is one set's plan as permission-set apply prints it.
+type setPlanOut struct {
+	Name    string             `json:"Name"`
+	ID      string             `json:"Id,omitempty"`
+	Action  keyfactor.Action   `json:"Action"`
+	Changes []keyfactor.Change `json:"Changes,omitempty"`
+	Error   string             `json:"Error,omitempty"`
+}
+
+// printSetPlan prints one set's plan, in role apply's forms.
+func (a *app) printSetPlan(p setPlanOut, d keyfactor.CreatePermissionSetRequest) {
+	if a.output != "text" {
+		a.printPlan(planOut{Name: p.Name, Action: p.Action, Changes: p.Changes, Error: p.Error}, nil)
+		return
+	}
+	w := a.stdout
+	switch p.Action {
+	case keyfactor.ActionCreate:
+		fmt.Fprintf(w, "+ permission set %q\n", p.Name)
+		for _, perm := range d.Permissions {
+			fmt.Fprintf(w, "    + Permissions: %s\n", perm)
+		}
+	case keyfactor.ActionNone:
+		fmt.Fprintf(w, "= permission set %q (id %s): no change\n", p.Name, p.ID)
+	default:
+		fmt.Fprintf(w, "~ permission set %q (id %s)\n", p.Name, p.ID)
+		for _, ch := range p.Changes {
+			for _, s := range ch.Removed {
+				fmt.Fprintf(w, "    - %s: %s\n", ch.Field, s)
+			}
+			for _, s := range ch.Added {
+				fmt.Fprintf(w, "    + %s: %s\n", ch.Field, s)
+			}
+		}
+	}
+	if p.Error != "" {
+		fmt.Fprintf(w, "    ! %s\n", strings.TrimPrefix(p.Error, "keyfactor: "))
+	}
+}
+
+// readSets reads a permission set file (one {Name, Permissions} object, or
+// an array) strictly, and validates every set before anything is sent.
+func (a *app) readSets(ctx context.Context, path string) ([]keyfactor.CreatePermissionSetRequest, error) {
+	data, err := a.readInput(ctx, "--file", path, maxRequestFile)
+	if err != nil {
+		return nil, err
+	}
+	var sets []keyfactor.CreatePermissionSetRequest
+	array := bytes.HasPrefix(bytes.TrimSpace(data), []byte("["))
+	if array {
+		err = keyfactor.DecodeStrict(data, &sets)
+	} else {
+		sets = make([]keyfactor.CreatePermissionSetRequest, 1)
+		err = keyfactor.DecodeStrict(data, &sets[0])
+	}
+	if err != nil {
+		return nil, usagef("%s: not a valid request: %v", displayName(path), err)
+	}
+	var fields []keyfactor.FieldError
+	for i, s := range sets {
+		var ve *keyfactor.ValidationError
+		if errors.As(s.Validate(), &ve) {
+			for _, f := range ve.Fields {
+				if array {
+					f.Field = fmt.Sprintf("[%d].%s", i, f.Field)
+				}
+				fields = append(fields, f)
+			}
+		}
+	}
+	if len(fields) > 0 {
+		return nil, &keyfactor.ValidationError{Op: "permission set file", Fields: fields}
+	}
+	return sets, nil
+}
