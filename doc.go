@@ -83,6 +83,13 @@
 // any case, trailing data), accepting what Roles.Get returns; Validate checks
 // a role offline.
 //
+// # Permission sets and the caller
+//
+// PermissionSets manages the sets that bound what a role may be granted;
+// Security.Me tells who the caller is and, with Me.Has, what it may do.
+// Roles.Plan and Apply read a role's permission set and refuse, before any
+// write, permissions the set does not cover.
+//
 // Every lister reads pages until one comes back short, and ends with an
 // error rather than reading without end or into memory when a server breaks
 // the paging protocol (a page repeated, a page longer than asked for).
