@@ -98,6 +98,9 @@ type Client struct {
 	Certificates   *CertificatesService
 	Roles          *RolesService
 	PermissionSets *PermissionSetsService
+	Claims         *ClaimsService
+	Collections    *CollectionsService
+	Containers     *ContainersService
 	Security       *SecurityService
 
 	baseURL   string
@@ -184,6 +187,9 @@ func NewClient(cfg Config) (*Client, error) {
 	c.Certificates = &CertificatesService{c: c}
 	c.Roles = &RolesService{c: c}
 	c.PermissionSets = &PermissionSetsService{c: c}
+	c.Claims = &ClaimsService{c: c}
+	c.Collections = &CollectionsService{c: c}
+	c.Containers = &ContainersService{c: c}
 	c.Security = &SecurityService{c: c}
 	return c, nil
 }

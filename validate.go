@@ -97,26 +97,7 @@ func checkClaims(v *validator, claims []Claim, fromServer bool) {
 		c := &claims[i]
 		// Field names are built only for a problem: this runs on every create.
 		field := func(name string) string { return "Claims[" + strconv.Itoa(i) + "]." + name }
-		_, known := c.ClaimType.number()
-		if !known && fromServer {
-			_, known = c.ClaimType.wireNumber()
-		}
-		switch {
-		case c.ClaimType == "":
-			v.add(field("ClaimType"), "required (ClaimUser, ClaimGroup, ClaimOAuthRole, ...)")
-		case !known:
-			v.addf(field("ClaimType"), "unknown claim type %q", string(c.ClaimType))
-		}
-		if strings.TrimSpace(c.ClaimValue) == "" {
-			v.add(field("ClaimValue"), "must not be blank")
-		}
-		switch {
-		case strings.TrimSpace(c.scheme()) != "":
-		case fromServer && c.Provider == nil:
-			v.add(field("ProviderAuthenticationScheme"), "must not be blank: the claim has no Provider to take it from")
-		default:
-			v.add(field("ProviderAuthenticationScheme"), "must not be blank")
-		}
+		checkClaim(v, c, fromServer, field)
 		for j := range i {
 			d := &claims[j]
 			if d.ClaimType == c.ClaimType && d.ClaimValue == c.ClaimValue && d.scheme() == c.scheme() {
@@ -124,5 +105,35 @@ func checkClaims(v *validator, claims []Claim, fromServer bool) {
 				break
 			}
 		}
+	}
+}
+
+// checkOneClaim checks a claim that stands alone (Claims.Create, Find,
+// Roles.AddClaim): its fields are named without an index.
+func checkOneClaim(v *validator, c *Claim) {
+	checkClaim(v, c, false, func(name string) string { return name })
+}
+
+// checkClaim checks one claim's fields, named by field.
+func checkClaim(v *validator, c *Claim, fromServer bool, field func(string) string) {
+	_, known := c.ClaimType.number()
+	if !known && fromServer {
+		_, known = c.ClaimType.wireNumber()
+	}
+	switch {
+	case c.ClaimType == "":
+		v.add(field("ClaimType"), "required (ClaimUser, ClaimGroup, ClaimOAuthRole, ...)")
+	case !known:
+		v.addf(field("ClaimType"), "unknown claim type %q", string(c.ClaimType))
+	}
+	if strings.TrimSpace(c.ClaimValue) == "" {
+		v.add(field("ClaimValue"), "must not be blank")
+	}
+	switch {
+	case strings.TrimSpace(c.scheme()) != "":
+	case fromServer && c.Provider == nil:
+		v.add(field("ProviderAuthenticationScheme"), "must not be blank: the claim has no Provider to take it from")
+	default:
+		v.add(field("ProviderAuthenticationScheme"), "must not be blank")
 	}
 }

@@ -78,6 +78,14 @@ func (s *Server) AddCertificate(c Certificate) {
 	if c.NotAfter.IsZero() {
 		c.NotAfter = c.NotBefore.AddDate(2, 0, 0)
 	}
+	for _, id := range c.CollectionIDs {
+		if s.collections[id] == nil {
+			s.storeCollection(&Collection{ID: id, Name: fmt.Sprintf("Collection %d", id)})
+		}
+	}
+	if c.ContainerID > 0 && s.containers[c.ContainerID] == nil {
+		s.storeContainer(&Container{ID: c.ContainerID, Name: fmt.Sprintf("Container %d", c.ContainerID)})
+	}
 	s.certs[c.ID] = &c
 }
 
@@ -145,6 +153,12 @@ func (s *Server) putOwner(c *reqCtx, idText string) {
 		return
 	}
 	switch {
+	case collection > 0 && s.collections[collection] == nil:
+		writeError(c.w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("The certificate collection %d does not exist.", collection))
+		return
+	case container > 0 && s.containers[container] == nil:
+		writeError(c.w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("The certificate store container %d does not exist.", container))
+		return
 	case collection > 0 && !slices.Contains(cert.CollectionIDs, collection):
 		writeError(c.w, http.StatusForbidden, codeForbidden, fmt.Sprintf("Certificate %d is not in collection %d.", id, collection))
 		return

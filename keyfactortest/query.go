@@ -10,7 +10,7 @@ import (
 )
 
 // The subset of Keyfactor's query language the fake understands: clauses
-// `Field -op "value"` joined by AND (any case), each optionally in
+// `Field -op "value"` (or a bare number or boolean: `ClaimType -eq 4`) joined by AND (any case), each optionally in
 // parentheses, as Keyfactor's own clients write them
 // (`((Name -eq "PKI Admins"))`). Operators: -eq, -ne, -contains,
 // -notcontains, -startswith, -endswith; string comparison ignores case, as
@@ -21,7 +21,7 @@ type clause struct {
 	field, op, value string
 }
 
-var clauseRE = regexp.MustCompile(`^\s*\(*\s*([A-Za-z]+)\s+(-[a-z]+)\s+"([^"]*)"\s*\)*\s*$`)
+var clauseRE = regexp.MustCompile(`^\s*\(*\s*([A-Za-z]+)\s+(-[a-z]+)\s+(?:"([^"]*)"|([0-9]+|true|false))\s*\)*\s*$`)
 
 var andRE = regexp.MustCompile(`(?i)\s+and\s+`)
 
@@ -71,7 +71,7 @@ func parseQuery(q string, fields ...string) ([]clause, error) {
 		default:
 			return nil, fmt.Errorf("unsupported operator '%s'", m[2])
 		}
-		out = append(out, clause{field: field, op: m[2], value: m[3]})
+		out = append(out, clause{field: field, op: m[2], value: m[3] + m[4]}) // quoted text, or a bare number or boolean
 	}
 	return out, nil
 }

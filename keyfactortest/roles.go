@@ -104,10 +104,7 @@ func (s *Server) AddRole(r Role) int {
 func (s *Server) store(r *storedRole) int {
 	r.ID = s.nextRoleID
 	s.nextRoleID++
-	for i := range r.Claims {
-		r.Claims[i].ID = s.nextClaimID
-		s.nextClaimID++
-	}
+	s.shareClaims(r)
 	s.roles[r.ID] = r
 	return r.ID
 }
@@ -252,12 +249,7 @@ func (r *storedRole) v2() roleV2Out {
 	out := roleV2Out{ID: r.ID, Name: r.Name, Description: r.Description, EmailAddress: r.EmailAddress, Immutable: r.Immutable,
 		PermissionSetID: r.PermissionSetID, Permissions: nonNil(r.PermissionsV2), Claims: []claimOut{}}
 	for _, c := range r.Claims {
-		p := providerOut{ID: "00000000-0000-0000-0000-000000000002", AuthenticationScheme: c.Scheme, DisplayName: c.Scheme}
-		if c.Scheme == activeDirectory {
-			p.ID = "00000000-0000-0000-0000-000000000001"
-		}
-		out.Claims = append(out.Claims, claimOut{ID: c.ID, Description: c.Description, ClaimType: claimTypeNames[c.Type],
-			ClaimValue: c.Value, Provider: p})
+		out.Claims = append(out.Claims, c.out())
 	}
 	return out
 }
@@ -527,20 +519,16 @@ func (s *Server) updateRole(c *reqCtx) {
 		writeError(c.w, http.StatusBadRequest, codeBadRequest, problem)
 		return
 	}
-	// Claims keep their ids when the same claim is sent again.
+	// A claim sent again is the same shared claim (its id, its SID).
 	for _, cl := range claims {
-		cl.ID = 0
 		for _, o := range old.Claims {
 			if o.Type == cl.Type && strings.EqualFold(o.Value, cl.Value) && o.Scheme == cl.Scheme {
-				cl.ID, cl.SID = o.ID, o.SID
+				cl.SID = o.SID
 			}
-		}
-		if cl.ID == 0 {
-			cl.ID = s.nextClaimID
-			s.nextClaimID++
 		}
 		r.Claims = append(r.Claims, cl)
 	}
+	s.shareClaims(r)
 	s.roles[r.ID] = r
 	writeJSON(c.w, http.StatusOK, r.v2())
 }

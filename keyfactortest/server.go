@@ -83,23 +83,29 @@ type Server struct {
 	listener net.Listener // WithListener's, or nil for a loopback port
 	log      *requestLog  // WithRequestLog's, or nil
 
-	mu              sync.Mutex
-	users           map[string]*account // by lower-case DOMAIN\name
-	tokens          map[string]*account
-	oauthClients    map[string]*oauthClient
-	roles           map[int]*storedRole
-	nextRoleID      int
-	nextClaimID     int
-	certs           map[int]*Certificate
-	permissionSets  map[string]*permissionSet // by lower-case id
-	nextSetID       int
-	noMyPermissions bool
-	faults          []*faultState
-	randomFaults    []randomFault
-	rand            *rand.Rand
-	requests        []Request
-	tokenRequests   int
-	issued          int
+	mu               sync.Mutex
+	users            map[string]*account // by lower-case DOMAIN\name
+	tokens           map[string]*account
+	oauthClients     map[string]*oauthClient
+	roles            map[int]*storedRole
+	nextRoleID       int
+	nextClaimID      int
+	claims           map[int]*sharedClaim
+	collections      map[int]*Collection
+	nextCollectionID int
+	containers       map[int]*Container
+	nextContainerID  int
+	applicationsOnly bool
+	certs            map[int]*Certificate
+	permissionSets   map[string]*permissionSet // by lower-case id
+	nextSetID        int
+	noMyPermissions  bool
+	faults           []*faultState
+	randomFaults     []randomFault
+	rand             *rand.Rand
+	requests         []Request
+	tokenRequests    int
+	issued           int
 }
 
 type account struct {
@@ -170,16 +176,21 @@ func WithListener(l net.Listener) Option {
 
 func newServer(opts []Option) *Server {
 	s := &Server{
-		apiPath:        DefaultAPIPath,
-		users:          map[string]*account{},
-		tokens:         map[string]*account{},
-		oauthClients:   map[string]*oauthClient{},
-		roles:          map[int]*storedRole{},
-		nextRoleID:     1,
-		nextClaimID:    1,
-		certs:          map[int]*Certificate{},
-		permissionSets: map[string]*permissionSet{GlobalPermissionSetID: {id: GlobalPermissionSetID, name: "Global", permissions: []string{"/"}}},
-		rand:           rand.New(rand.NewPCG(1, 1)),
+		apiPath:          DefaultAPIPath,
+		users:            map[string]*account{},
+		tokens:           map[string]*account{},
+		oauthClients:     map[string]*oauthClient{},
+		roles:            map[int]*storedRole{},
+		nextRoleID:       1,
+		nextClaimID:      1,
+		claims:           map[int]*sharedClaim{},
+		collections:      map[int]*Collection{},
+		containers:       map[int]*Container{},
+		nextCollectionID: 1,
+		nextContainerID:  1,
+		certs:            map[int]*Certificate{},
+		permissionSets:   map[string]*permissionSet{GlobalPermissionSetID: {id: GlobalPermissionSetID, name: "Global", permissions: []string{"/"}}},
+		rand:             rand.New(rand.NewPCG(1, 1)),
 	}
 	for _, o := range opts {
 		o(s)
@@ -455,6 +466,12 @@ func (s *Server) route(c *reqCtx, seg []string) {
 		default:
 			methodNotAllowed(c.w, "GET, DELETE")
 		}
+	case len(seg) >= 2 && len(seg) <= 3 && strings.EqualFold(seg[0], "Security") && strings.EqualFold(seg[1], "Claims"):
+		s.serveClaims(c, seg)
+	case len(seg) <= 2 && strings.EqualFold(seg[0], "CertificateCollections"):
+		s.serveCollections(c, seg)
+	case len(seg) <= 2 && (strings.EqualFold(seg[0], "CertificateStoreContainers") || strings.EqualFold(seg[0], "Applications")):
+		s.serveContainers(c, seg)
 	case strings.EqualFold(seg[0], "PermissionSets"):
 		s.servePermissionSets(c, seg)
 	case len(seg) == 1 && strings.EqualFold(seg[0], "Permissions"):
