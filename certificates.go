@@ -73,6 +73,15 @@ func (s *CertificatesService) UpdateOwner(ctx context.Context, certificateID int
 	return s.putOwner(ctx, certificateID, scope, ownerBody{NewRoleID: req.NewRoleID, NewRoleName: req.NewRoleName})
 }
 
+// Validate checks the request as UpdateOwner does before sending
+// anything, without a server: a *ValidationError naming every bad field,
+// or nil.
+func (req UpdateOwnerRequest) Validate() error {
+	v := newValidator("UpdateOwnerRequest.Validate")
+	req.check(v)
+	return v.err()
+}
+
 // check reports every problem of the request itself into v.
 func (req UpdateOwnerRequest) check(v *validator) {
 	switch {

@@ -90,6 +90,11 @@
 // Roles.Plan and Apply read a role's permission set and refuse, before any
 // write, permissions the set does not cover.
 //
+// Claims manages security claims as objects, and Roles.AddClaim and
+// RemoveClaim change a role's claims through Modify; Collections and
+// Containers turn the names people use into the ids permissions and owner
+// scopes carry.
+//
 // Every lister reads pages until one comes back short, and ends with an
 // error rather than reading without end or into memory when a server breaks
 // the paging protocol (a page repeated, a page longer than asked for).

@@ -12,7 +12,7 @@ import (
 // Certificate reads.
 
 func certGet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
-	collection := fs.Int("collection-id", 0, "read through this collection's permissions")
+	collection := fs.String("collection-id", "", "read through this collection's permissions: its id or its name")
 	metadata := fs.Bool("metadata", false, "include the certificate's metadata")
 	locations := fs.Bool("locations", false, "include the certificate stores and SSL endpoints holding it")
 	return func(ctx context.Context, args []string) error {
@@ -27,7 +27,11 @@ func certGet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 		if err != nil {
 			return err
 		}
-		cert, err := c.Certificates.Get(ctx, id, keyfactor.GetCertificateOptions{CollectionID: *collection, IncludeMetadata: *metadata,
+		col, err := resolveCollection(ctx, c, *collection)
+		if err != nil {
+			return err
+		}
+		cert, err := c.Certificates.Get(ctx, id, keyfactor.GetCertificateOptions{CollectionID: col, IncludeMetadata: *metadata,
 			IncludeLocations: *locations})
 		if err != nil {
 			return err
@@ -52,7 +56,7 @@ func ownerText(c *keyfactor.Certificate) string {
 
 func certList(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 	query := fs.StringP("query", "q", "", `Keyfactor query, e.g. 'IssuedCN -contains "web"'`)
-	collection := fs.Int("collection-id", 0, "certificates of this collection, with its permissions")
+	collection := fs.String("collection-id", "", "certificates of this collection, with its permissions: its id or its name")
 	revoked := fs.Bool("include-revoked", false, "include revoked certificates")
 	expired := fs.Bool("include-expired", false, "include expired certificates")
 	pageSize := fs.Int("page-size", 0, "certificates per request (default 100, at most 1000)")
@@ -65,11 +69,21 @@ func certList(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 		if err != nil {
 			return err
 		}
-		opts := keyfactor.ListCertificatesOptions{Query: *query, CollectionID: *collection, IncludeRevoked: *revoked,
+		col, err := resolveCollection(ctx, c, *collection)
+		if err != nil {
+			return err
+		}
+		opts := keyfactor.ListCertificatesOptions{Query: *query, CollectionID: col, IncludeRevoked: *revoked,
 			IncludeExpired: *expired, PageSize: *pageSize}
 		return stream(a, c.Certificates.List(ctx, opts), "ID\tISSUED CN\tNOT AFTER\tSTATE\tOWNER", func(cert keyfactor.Certificate) string {
 			return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", cert.ID, cert.IssuedCN, cert.NotAfter.Format("2006-01-02"),
 				cert.CertStateString, ownerText(&cert))
 		})
 	}
+}
+
+// resolveCollection reads --collection-id: an id, or a name looked up.
+func resolveCollection(ctx context.Context, c *keyfactor.Client, value string) (int, error) {
+	id, _, err := (&scope{collection: value}).resolve(ctx, c)
+	return id, err
 }

@@ -33,6 +33,10 @@ var groups = []group{
 	{"cert", "read certificates"},
 	{"role", "manage security roles"},
 	{"permission-set", "manage the permission sets that bound what roles may be granted"},
+	{"claim", "manage security claims, the identities roles are granted to"},
+	{"role claim", "add a claim to a role, or remove one"},
+	{"collection", "read certificate collections"},
+	{"container", "read certificate store containers"},
 }
 
 // Names shared by several commands.
@@ -116,6 +120,29 @@ written. Exit 0 when nothing changes (or would change), 8 when --plan finds chan
 		setup: permissionSetDelete, names: idNames},
 	{name: "whoami", synopses: []string{""}, summary: "show who the caller is: its roles and what it may do",
 		setup: whoami},
+	{name: "claim list", synopses: []string{"[--query Q] [--page-size N]"},
+		summary: "list security claims, one JSON line each (a table with --output text)", setup: claimList, names: claimNames},
+	{name: "claim get", synopses: []string{"ID"}, summary: "show a claim", setup: claimGet, names: claimNames},
+	{name: "claim find", synopses: []string{"--type T --value V --scheme S"},
+		summary: "show the claim of that type, value and scheme (compared exactly)", setup: claimFind, names: claimNames},
+	{name: "claim create", synopses: []string{"--type T --value V --scheme S [--description D]"},
+		summary: "create a claim; a lost answer never creates a second", setup: claimCreate, names: claimNames},
+	{name: "claim delete", synopses: []string{"ID"}, summary: "delete a claim no role holds", setup: claimDelete, names: claimNames},
+	{name: "claim roles", synopses: []string{"--type T --value V --scheme S"}, summary: "list the roles holding a claim",
+		setup: claimRoles, names: claimNames},
+	{name: "role claim add", synopses: []string{"ROLE_ID --type T --value V --scheme S [--description D]"},
+		summary: "give a role a claim, keeping everything else; one it holds already is not added twice",
+		setup:   roleClaim(true), names: claimNames},
+	{name: "role claim remove", synopses: []string{"ROLE_ID --type T --value V --scheme S"},
+		summary: "take a claim from a role, keeping everything else (the claim itself stays)", setup: roleClaim(false), names: claimNames},
+	{name: "collection list", synopses: []string{"[--query Q] [--page-size N]"},
+		summary: "list certificate collections, one JSON line each (a table with --output text)", setup: collectionList, names: listNames},
+	{name: "collection get", synopses: []string{"ID", "--name NAME"}, summary: "show a collection, by id or exact name",
+		setup: collectionGet, names: idNames},
+	{name: "container list", synopses: []string{"[--query Q] [--page-size N]"},
+		summary: "list certificate store containers, one JSON line each (a table with --output text)", setup: containerList, names: listNames},
+	{name: "container get", synopses: []string{"ID", "--name NAME"}, summary: "show a container, by id or exact name",
+		setup: containerGet, names: idNames},
 }
 
 // rootCommand builds the command tree. Each run builds its own, so that
@@ -147,21 +174,24 @@ func (a *app) rootCommand() *cobra.Command {
 	root.SetHelpFunc(a.help)
 	root.SetUsageFunc(func(c *cobra.Command) error { a.writeHelp(a.stderr, c); return nil })
 
-	parents := map[string]*cobra.Command{}
-	for _, g := range groups {
-		gc := &cobra.Command{Use: g.name, Short: g.summary, Args: cobra.ArbitraryArgs, RunE: a.unknownCommand,
+	parents := map[string]*cobra.Command{"": root}
+	for _, g := range groups { // a group's parent comes before it
+		parent, name := "", g.name
+		if i := strings.LastIndexByte(g.name, ' '); i >= 0 {
+			parent, name = g.name[:i], g.name[i+1:]
+		}
+		gc := &cobra.Command{Use: name, Short: g.summary, Args: cobra.ArbitraryArgs, RunE: a.unknownCommand,
 			SuggestionsMinimumDistance: 2}
 		parents[g.name] = gc
-		root.AddCommand(gc)
+		parents[parent].AddCommand(gc)
 	}
-	parents[""] = root
 	for i := range commandList {
 		c := &commandList[i]
-		groupName, verb, grouped := strings.Cut(c.name, " ")
-		if !grouped { // a command of its own: whoami
-			groupName, verb = "", c.name
+		parent, verb := "", c.name // a command of its own: whoami
+		if i := strings.LastIndexByte(c.name, ' '); i >= 0 {
+			parent, verb = c.name[:i], c.name[i+1:]
 		}
-		parents[groupName].AddCommand(a.leaf(c, verb))
+		parents[parent].AddCommand(a.leaf(c, verb))
 	}
 	root.AddCommand(&cobra.Command{Use: "version", Short: "print the version", Args: cobra.NoArgs,
 		Run: func(*cobra.Command, []string) { fmt.Fprint(a.stdout, version()) }})

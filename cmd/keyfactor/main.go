@@ -19,6 +19,9 @@
 //	keyfactor role copy-v1 ID --name NAME --description TEXT [--email ADDRESS]   (deprecated API)
 //	keyfactor permission-set list|get (ID | --name NAME)|apply --file sets.json [--plan]|delete (ID | --name NAME)
 //	keyfactor whoami
+//	keyfactor claim list|get|find|create|delete|roles
+//	keyfactor role claim add|remove ROLE_ID --type T --value V --scheme S
+//	keyfactor collection list|get, keyfactor container list|get
 //	keyfactor completion bash|zsh|fish|powershell
 //
 // The server and credentials come from the KEYFACTOR_* variables and
@@ -27,7 +30,8 @@
 // secret, so none appears in the process list.
 //
 // Every command takes --output (-o) json|text, --timeout, --dry-run and
-// -v; --file has -f and --query -q.
+// -v; --file has -f and --query -q. --collection-id and --container-id
+// take an id or a name.
 // Output is JSON on stdout by default. Errors go to stderr as one line (a
 // JSON object with --output json). Exit codes: 0 ok; 2 invalid input or
 // usage, nothing sent; 3 authentication or authorization (401/403); 4 not

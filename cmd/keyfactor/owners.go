@@ -25,24 +25,107 @@ type ownerResult struct {
 	Cleared       bool    `json:"Cleared,omitempty"`
 }
 
-func scopeFlags(fs *pflag.FlagSet) (collection, container *int) {
-	return fs.Int("collection-id", 0, "collection whose permissions authorize the change"),
-		fs.Int("container-id", 0, "container whose permissions authorize the change")
+// scope is --collection-id and --container-id, each an id or a name. A
+// name is resolved once, with an exact compare; one that names nothing is
+// exit 4, and nothing is written.
+type scope struct{ collection, container string }
+
+func scopeFlags(fs *pflag.FlagSet, what string) *scope {
+	s := &scope{}
+	fs.StringVar(&s.collection, "collection-id", "", "collection whose permissions authorize "+what+": its id or its name")
+	fs.StringVar(&s.container, "container-id", "", "container whose permissions authorize "+what+": its id or its name")
+	return s
+}
+
+func (s *scope) both() bool {
+	return strings.TrimSpace(s.collection) != "" && strings.TrimSpace(s.container) != ""
+}
+
+// offline returns the ids the flags give without a lookup (a name counts as
+// 1, for checking the rest of the request), and whether a name needs one.
+func (s *scope) offline() (collection, container int, names bool) {
+	id := func(v string) int {
+		v = strings.TrimSpace(v)
+		if n, err := strconv.Atoi(v); err == nil || v == "" {
+			return n
+		}
+		names = true
+		return 1
+	}
+	return id(s.collection), id(s.container), names
+}
+
+// resolve returns the ids, looking names up.
+func (s *scope) resolve(ctx context.Context, c *keyfactor.Client) (collection, container int, err error) {
+	if collection, err = resolveID(ctx, "--collection-id", s.collection, func(ctx context.Context, name string) (int, error) {
+		col, err := c.Collections.GetByName(ctx, name)
+		if err != nil {
+			return 0, err
+		}
+		return col.ID, nil
+	}); err != nil {
+		return 0, 0, err
+	}
+	container, err = resolveID(ctx, "--container-id", s.container, func(ctx context.Context, name string) (int, error) {
+		ct, err := c.Containers.GetByName(ctx, name)
+		if err != nil {
+			return 0, err
+		}
+		return ct.ID, nil
+	})
+	return collection, container, err
+}
+
+// resolveID reads a flag that takes an id or a name.
+func resolveID(ctx context.Context, flag, value string, byName func(context.Context, string) (int, error)) (int, error) {
+	v := strings.TrimSpace(value)
+	if v == "" {
+		return 0, nil
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		return n, nil
+	}
+	id, err := byName(ctx, v)
+	if err != nil {
+		return 0, fmt.Errorf("%s %q: %w", flag, v, err)
+	}
+	return id, nil
 }
 
 // certArg takes the single CERT_ID argument and the scope flags.
-func certArg(args []string, collection, container int) (int, error) {
+func certArg(args []string, s *scope) (int, error) {
 	if len(args) != 1 {
 		return 0, usagef("expected one CERT_ID argument, got %d", len(args))
 	}
-	if collection != 0 && container != 0 {
+	if s.both() {
 		return 0, usagef("use either --collection-id or --container-id, not both")
 	}
 	return intArg("CERT_ID", args[0])
 }
 
+// checkOwner refuses a bad owner request offline when a scope name would
+// otherwise be looked up before the SDK's own check: bad input sends
+// nothing.
+func checkOwner(certificateID int, req keyfactor.UpdateOwnerRequest, clear bool) error {
+	var fields []keyfactor.FieldError
+	if certificateID <= 0 {
+		fields = append(fields, keyfactor.FieldError{Field: "certificateID", Problem: fmt.Sprintf("must be greater than 0, got %d", certificateID)})
+	}
+	if clear {
+		req.NewRoleID = keyfactor.Ptr(1)
+	}
+	var ve *keyfactor.ValidationError
+	if errors.As(req.Validate(), &ve) {
+		fields = append(fields, ve.Fields...)
+	}
+	if len(fields) > 0 {
+		return &keyfactor.ValidationError{Op: "owner", Fields: fields}
+	}
+	return nil
+}
+
 func ownerSet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
-	collection, container := scopeFlags(fs)
+	sc := scopeFlags(fs, "the change")
 	roleID := fs.Int("role-id", 0, "id of the new owner role")
 	roleName := fs.String("role-name", "", "name of the new owner role")
 	query := fs.StringP("query", "q", "", "change every certificate this Keyfactor query matches, instead of CERT_ID")
@@ -50,7 +133,8 @@ func ownerSet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 	state := fs.String("state", "", "with --query: file recording finished ids, to resume after an interruption")
 	concurrency := fs.Int("concurrency", keyfactor.DefaultBulkConcurrency, "with --query: requests in flight at once")
 	return func(ctx context.Context, args []string) error {
-		req := keyfactor.UpdateOwnerRequest{CollectionID: *collection, ContainerID: *container}
+		collection, container, names := sc.offline()
+		req := keyfactor.UpdateOwnerRequest{CollectionID: collection, ContainerID: container}
 		// Pass what was given, even both or a 0, so the SDK's validation
 		// names the problem.
 		if fs.Changed("role-id") {
@@ -63,24 +147,36 @@ func ownerSet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 			switch {
 			case len(args) != 0:
 				return usagef("owner set --query takes no CERT_ID")
-			case *collection != 0 && *container != 0:
+			case sc.both():
 				return usagef("use either --collection-id or --container-id, not both")
 			case *concurrency < 1:
 				return usagef("--concurrency must be at least 1")
 			}
+			if names {
+				if err := checkOwner(1, req, false); err != nil {
+					return err
+				}
+			}
 			a.followUps = "the owners are then changed from the list's answers"
-			opts := keyfactor.ListCertificatesOptions{Query: *query, CollectionID: *collection}
-			return a.ownerByQuery(ctx, opts, req, *plan, *state, *concurrency)
+			return a.ownerByQuery(ctx, *query, sc, req, *plan, *state, *concurrency)
 		}
 		if *plan || *state != "" {
 			return usagef("--plan and --state go with --query")
 		}
-		id, err := certArg(args, *collection, *container)
+		id, err := certArg(args, sc)
 		if err != nil {
 			return err
 		}
+		if names {
+			if err := checkOwner(id, req, false); err != nil {
+				return err
+			}
+		}
 		c, err := a.client()
 		if err != nil {
+			return err
+		}
+		if req.CollectionID, req.ContainerID, err = sc.resolve(ctx, c); err != nil {
 			return err
 		}
 		if err := c.Certificates.UpdateOwner(ctx, id, req); err != nil {
@@ -98,17 +194,26 @@ func ownerSet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 }
 
 func ownerClear(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
-	collection, container := scopeFlags(fs)
+	sc := scopeFlags(fs, "the change")
 	return func(ctx context.Context, args []string) error {
-		id, err := certArg(args, *collection, *container)
+		id, err := certArg(args, sc)
 		if err != nil {
 			return err
+		}
+		collection, container, names := sc.offline()
+		if names {
+			if err := checkOwner(id, keyfactor.UpdateOwnerRequest{CollectionID: collection, ContainerID: container}, true); err != nil {
+				return err
+			}
 		}
 		c, err := a.client()
 		if err != nil {
 			return err
 		}
-		if err := c.Certificates.ClearOwner(ctx, id, keyfactor.OwnerScope{CollectionID: *collection, ContainerID: *container}); err != nil {
+		if collection, container, err = sc.resolve(ctx, c); err != nil {
+			return err
+		}
+		if err := c.Certificates.ClearOwner(ctx, id, keyfactor.OwnerScope{CollectionID: collection, ContainerID: container}); err != nil {
 			return err
 		}
 		return a.print(ownerResult{CertificateID: id, Cleared: true}, func(w io.Writer) {
@@ -145,7 +250,7 @@ type ownerPlanOut struct {
 // already owned or finished in an earlier run of the same request
 // (--state), update the rest with bounded concurrency, record each success
 // in the state file as it lands, and summarize.
-func (a *app) ownerByQuery(ctx context.Context, opts keyfactor.ListCertificatesOptions, req keyfactor.UpdateOwnerRequest,
+func (a *app) ownerByQuery(ctx context.Context, query string, sc *scope, req keyfactor.UpdateOwnerRequest,
 	plan bool, statePath string, concurrency int) error {
 	st, err := a.loadState(ctx, statePath)
 	if err != nil {
@@ -155,6 +260,10 @@ func (a *app) ownerByQuery(ctx context.Context, opts keyfactor.ListCertificatesO
 	if err != nil {
 		return err
 	}
+	if req.CollectionID, req.ContainerID, err = sc.resolve(ctx, c); err != nil {
+		return err
+	}
+	opts := keyfactor.ListCertificatesOptions{Query: query, CollectionID: req.CollectionID}
 	if err := a.preflight(ctx, c, "owner set --query", ownerNeeds(req, plan)...); err != nil {
 		return err
 	}

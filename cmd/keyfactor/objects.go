@@ -1,0 +1,309 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/keyfactor-sdk/keyfactor-go"
+	"github.com/spf13/pflag"
+)
+
+// Claims, collections and containers.
+
+// claimFlags are --type, --value, --scheme and (for writes) --description.
+type claimFlags struct{ typ, value, scheme, description *string }
+
+func addClaimFlags(fs *pflag.FlagSet, withDescription bool) claimFlags {
+	f := claimFlags{
+		typ:    fs.String("type", "", "claim type: User, Group, Computer, OAuthOid, OAuthRole, OAuthSubject, OAuthClientId (or its number)"),
+		value:  fs.String("value", "", `claim value: DOMAIN\name for Active Directory, else the identity provider's value`),
+		scheme: fs.String("scheme", "", `provider authentication scheme: "Active Directory", or the identity provider's`),
+	}
+	if withDescription {
+		f.description = fs.String("description", "", "the claim's description")
+	}
+	return f
+}
+
+// claim builds the claim the flags name; the SDK checks it.
+func (f claimFlags) claim() (keyfactor.Claim, error) {
+	var t keyfactor.ClaimType
+	if v := strings.TrimSpace(*f.typ); v != "" {
+		text := strconv.Quote(v)
+		if _, err := strconv.Atoi(v); err == nil {
+			text = v
+		}
+		if err := json.Unmarshal([]byte(text), &t); err != nil {
+			return keyfactor.Claim{}, usagef("--type %q is not a claim type", v)
+		}
+	}
+	c := keyfactor.Claim{ClaimType: t, ClaimValue: *f.value, ProviderAuthenticationScheme: *f.scheme}
+	if f.description != nil {
+		c.Description = *f.description
+	}
+	return c, nil
+}
+
+// claimNames maps the SDK's claim fields to the flags.
+var claimNames = map[string]string{"ClaimType": "--type", "ClaimValue": "--value", "ProviderAuthenticationScheme": "--scheme",
+	"Description": "--description", "id": "ID", "roleID": "ROLE_ID", "PageSize": "--page-size"}
+
+func (a *app) printClaim(c *keyfactor.Claim) error {
+	return a.print(c, func(w io.Writer) {
+		fmt.Fprintf(w, "claim %d %s %s (%s)\n", c.ID, c.ClaimType, c.ClaimValue, c.ProviderAuthenticationScheme)
+		if c.Description != "" {
+			fmt.Fprintf(w, "  description: %s\n", c.Description)
+		}
+	})
+}
+
+func claimList(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	query := fs.StringP("query", "q", "", `Keyfactor query, e.g. 'ClaimType -eq 4 AND ClaimValue -startswith "pki"'`)
+	pageSize := fs.Int("page-size", 0, "claims per request (default 100, at most 1000)")
+	return func(ctx context.Context, args []string) error {
+		a.followUps = "further pages are read while pages come back full"
+		if len(args) != 0 {
+			return usagef("claim list takes no arguments; use --query")
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		return stream(a, c.Claims.List(ctx, keyfactor.ListClaimsOptions{Query: *query, PageSize: *pageSize}),
+			"ID\tTYPE\tVALUE\tSCHEME\tDESCRIPTION", func(cl keyfactor.Claim) string {
+				return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", cl.ID, cl.ClaimType, cl.ClaimValue, cl.ProviderAuthenticationScheme, cl.Description)
+			})
+	}
+}
+
+func claimGet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 1 {
+			return usagef("expected one claim ID argument, got %d", len(args))
+		}
+		id, err := intArg("ID", args[0])
+		if err != nil {
+			return err
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		cl, err := c.Claims.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		return a.printClaim(cl)
+	}
+}
+
+// claimByFlags makes a command that takes a claim by its flags and no
+// argument, and prints what do returns.
+func claimByFlags[T any](name string, withDescription bool, do func(context.Context, *keyfactor.Client, keyfactor.Claim) (T, error),
+	print func(*app, T) error) func(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	return func(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+		f := addClaimFlags(fs, withDescription)
+		return func(ctx context.Context, args []string) error {
+			if len(args) != 0 {
+				return usagef("%s takes no arguments; use --type, --value and --scheme", name)
+			}
+			cl, err := f.claim()
+			if err != nil {
+				return err
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			out, err := do(ctx, c, cl)
+			if err != nil {
+				return err
+			}
+			return print(a, out)
+		}
+	}
+}
+
+var (
+	claimFind = claimByFlags("claim find", false, func(ctx context.Context, c *keyfactor.Client, cl keyfactor.Claim) (*keyfactor.Claim, error) {
+		return c.Claims.Find(ctx, cl.ClaimType, cl.ClaimValue, cl.ProviderAuthenticationScheme)
+	}, (*app).printClaim)
+	claimCreate = claimByFlags("claim create", true, func(ctx context.Context, c *keyfactor.Client, cl keyfactor.Claim) (*keyfactor.Claim, error) {
+		return c.Claims.Create(ctx, cl)
+	}, (*app).printClaim)
+	claimRoles = claimByFlags("claim roles", false, func(ctx context.Context, c *keyfactor.Client, cl keyfactor.Claim) ([]keyfactor.ClaimRole, error) {
+		return c.Claims.Roles(ctx, cl)
+	}, func(a *app, roles []keyfactor.ClaimRole) error {
+		return a.print(roles, func(w io.Writer) {
+			for _, r := range roles {
+				fmt.Fprintf(w, "role %d %q\n", r.ID, r.Name)
+			}
+		})
+	})
+)
+
+func claimDelete(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 1 {
+			return usagef("expected one claim ID argument, got %d", len(args))
+		}
+		id, err := intArg("ID", args[0])
+		if err != nil {
+			return err
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		if err := c.Claims.Delete(ctx, id); err != nil {
+			return err
+		}
+		return a.print(deleted{ID: id, Deleted: true}, func(w io.Writer) { fmt.Fprintf(w, "claim %d deleted\n", id) })
+	}
+}
+
+// roleClaim makes role claim add and role claim remove.
+func roleClaim(add bool) func(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	return func(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+		f := addClaimFlags(fs, add)
+		return func(ctx context.Context, args []string) error {
+			a.followUps = "the role is then written back with the claim, and read again to verify"
+			if len(args) != 1 {
+				return usagef("expected one ROLE_ID argument, got %d", len(args))
+			}
+			id, err := intArg("ROLE_ID", args[0])
+			if err != nil {
+				return err
+			}
+			cl, err := f.claim()
+			if err != nil {
+				return err
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			var role *keyfactor.Role
+			if add {
+				role, err = c.Roles.AddClaim(ctx, id, cl)
+			} else {
+				role, err = c.Roles.RemoveClaim(ctx, id, cl)
+			}
+			if err != nil {
+				return err
+			}
+			return a.printRole(role)
+		}
+	}
+}
+
+// byIDOrName reads the argument of a get: an id, or --name.
+func byIDOrName(args []string, fs *pflag.FlagSet, what string) (id int, byName bool, err error) {
+	byName = fs.Changed("name")
+	switch {
+	case byName && len(args) != 0:
+		return 0, false, usagef("%s get takes an ID or --name, not both", what)
+	case byName:
+		return 0, true, nil
+	case len(args) != 1:
+		return 0, false, usagef("expected one %s ID argument, or --name, got %d arguments", what, len(args))
+	}
+	id, err = intArg("ID", args[0])
+	return id, false, err
+}
+
+func collectionList(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	query := fs.StringP("query", "q", "", `Keyfactor query over Name, Query and Favorite, e.g. 'Name -startswith "Web"'`)
+	pageSize := fs.Int("page-size", 0, "collections per request (default 100, at most 1000)")
+	return func(ctx context.Context, args []string) error {
+		a.followUps = "further pages are read while pages come back full"
+		if len(args) != 0 {
+			return usagef("collection list takes no arguments; use --query")
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		return stream(a, c.Collections.List(ctx, keyfactor.ListCollectionsOptions{Query: *query, PageSize: *pageSize}),
+			"ID\tNAME\tCERTIFICATES\tCONTENT", func(col keyfactor.Collection) string {
+				return fmt.Sprintf("%d\t%s\t%d\t%s", col.ID, col.Name, col.EstimatedCertCount, col.Content)
+			})
+	}
+}
+
+func collectionGet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	name := fs.String("name", "", "the collection with exactly this name, instead of ID")
+	return func(ctx context.Context, args []string) error {
+		id, byName, err := byIDOrName(args, fs, "collection")
+		if err != nil {
+			return err
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		var col *keyfactor.Collection
+		if byName {
+			col, err = c.Collections.GetByName(ctx, *name)
+		} else {
+			col, err = c.Collections.Get(ctx, id)
+		}
+		if err != nil {
+			return err
+		}
+		return a.print(col, func(w io.Writer) {
+			fmt.Fprintf(w, "collection %d %q\n  description: %s\n  content: %s\n  certificates: %d\n", col.ID, col.Name,
+				col.Description, col.Content, col.EstimatedCertCount)
+		})
+	}
+}
+
+func containerList(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	query := fs.StringP("query", "q", "", `Keyfactor query over Name, Id and CertStoreType, e.g. 'Name -startswith "IIS"'`)
+	pageSize := fs.Int("page-size", 0, "containers per request (default 100, at most 1000)")
+	return func(ctx context.Context, args []string) error {
+		a.followUps = "further pages are read while pages come back full"
+		if len(args) != 0 {
+			return usagef("container list takes no arguments; use --query")
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		return stream(a, c.Containers.List(ctx, keyfactor.ListContainersOptions{Query: *query, PageSize: *pageSize}),
+			"ID\tNAME\tSTORE TYPE\tSTORES\tSCHEDULE", func(ct keyfactor.Container) string {
+				return fmt.Sprintf("%d\t%s\t%d\t%d\t%s", ct.ID, ct.Name, ct.CertStoreType, ct.StoreCount, ct.Schedule)
+			})
+	}
+}
+
+func containerGet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
+	name := fs.String("name", "", "the container with exactly this name, instead of ID")
+	return func(ctx context.Context, args []string) error {
+		id, byName, err := byIDOrName(args, fs, "container")
+		if err != nil {
+			return err
+		}
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		var ct *keyfactor.Container
+		if byName {
+			ct, err = c.Containers.GetByName(ctx, *name)
+		} else {
+			ct, err = c.Containers.Get(ctx, id)
+		}
+		if err != nil {
+			return err
+		}
+		return a.print(ct, func(w io.Writer) {
+			fmt.Fprintf(w, "container %d %q\n  store type: %d\n  stores: %d\n  schedule: %s\n", ct.ID, ct.Name, ct.CertStoreType,
+				ct.StoreCount, orNone(ct.Schedule))
+		})
+	}
+}
