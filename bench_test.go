@@ -11,11 +11,13 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -119,6 +121,109 @@ func BenchmarkUpdateOwnerBaseline(b *testing.B) {
 		if resp.StatusCode != http.StatusNoContent {
 			b.Fatal(resp.Status)
 		}
+	}
+}
+
+// The same pair over plain-HTTP loopback, where TLS does not hide the
+// pipeline's own cost.
+
+func plainServer(b testing.TB) *httptest.Server {
+	b.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	b.Cleanup(srv.Close)
+	return srv
+}
+
+func plainTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = keyfactor.DefaultMaxIdleConnsPerHost
+	return t
+}
+
+// BenchmarkUpdateOwnerHTTP is one UpdateOwner over plain-HTTP loopback,
+// where no TLS hides the pipeline's own cost. Compare it with
+// BenchmarkUpdateOwnerHTTPBaseline, the same bytes through plain net/http.
+func BenchmarkUpdateOwnerHTTP(b *testing.B) {
+	call := sdkOwnerCall(b, plainServer(b))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := call(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkUpdateOwnerHTTPBaseline(b *testing.B) {
+	call := baselineOwnerCall(plainServer(b))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := call(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestPipelineAllocations keeps the pipeline's cost in the regular suite: one
+// UpdateOwner may allocate at most 20 times more than plain net/http
+// sending the same bytes (measured: 3 more).
+func TestPipelineAllocations(t *testing.T) {
+	srv := plainServer(t)
+	sdk, base := sdkOwnerCall(t, srv), baselineOwnerCall(srv)
+	measure := func(call func() error) float64 {
+		return testing.AllocsPerRun(200, func() {
+			if err := call(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	s, b := measure(sdk), measure(base)
+	t.Logf("SDK %.0f allocations, net/http %.0f", s, b)
+	if s > b+20 {
+		t.Errorf("UpdateOwner makes %.0f allocations, plain net/http %.0f: more than 20 over", s, b)
+	}
+}
+
+func sdkOwnerCall(tb testing.TB, srv *httptest.Server) func() error {
+	c, err := keyfactor.NewClient(keyfactor.Config{BaseURL: srv.URL + "/KeyfactorAPI", AllowInsecureHTTP: true,
+		Auth: keyfactor.BasicAuth{Username: benchUser, Password: benchPass}, HTTPClient: &http.Client{Transport: plainTransport()}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(c.CloseIdleConnections)
+	ctx := context.Background()
+	req := keyfactor.UpdateOwnerRequest{NewRoleID: keyfactor.Ptr(7)}
+	return func() error { return c.Certificates.UpdateOwner(ctx, 42, req) }
+}
+
+func baselineOwnerCall(srv *httptest.Server) func() error {
+	hc := &http.Client{Transport: plainTransport(), Timeout: keyfactor.DefaultTimeout}
+	ctx := context.Background()
+	url := srv.URL + "/KeyfactorAPI/Certificates/42/Owner"
+	return func() error {
+		body, err := json.Marshal(struct {
+			NewRoleID int `json:"NewRoleId"`
+		}{7})
+		if err != nil {
+			return err
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		baselineHeaders(req.Header, "1.0", true)
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNoContent {
+			return errors.New(resp.Status)
+		}
+		return nil
 	}
 }
 
@@ -473,5 +578,100 @@ func BenchmarkListAndReown10k(b *testing.B) {
 		b.ReportMetric(updates, "update-certs/s")
 		b.ReportMetric(updates/ideal, "of-ideal")
 		b.ReportMetric(listed.Sub(start).Seconds()*1000, "list-ms")
+	}
+}
+
+// delayServer is a plain-HTTP loopback server that answers every request
+// with 204 after delay, as a remote Command would, and counts requests.
+func delayServer(b *testing.B, delay time.Duration) (*httptest.Server, *atomic.Int64) {
+	b.Helper()
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		_, _ = io.Copy(io.Discard, r.Body)
+		time.Sleep(delay)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	b.Cleanup(srv.Close)
+	return srv, &requests
+}
+
+// bulkIDs, bulkConcurrency and bulkLatency shape the bulk pair: the ideal
+// is bulkIDs / bulkConcurrency × bulkLatency = 625 ms an operation.
+const (
+	bulkIDs         = 2000
+	bulkConcurrency = 16
+	bulkLatency     = 5 * time.Millisecond
+)
+
+// BenchmarkUpdateOwnersBulk re-owns 2,000 certificates with UpdateOwners at
+// concurrency 16 against a server answering in 5 ms. Compare it with
+// BenchmarkUpdateOwnersBulkBaseline: plain net/http, 16 goroutines, the
+// same bytes.
+func BenchmarkUpdateOwnersBulk(b *testing.B) {
+	srv, requests := delayServer(b, bulkLatency)
+	c, err := keyfactor.NewClient(keyfactor.Config{BaseURL: srv.URL + "/KeyfactorAPI", AllowInsecureHTTP: true,
+		Auth: keyfactor.BasicAuth{Username: benchUser, Password: benchPass}, HTTPClient: &http.Client{Transport: plainTransport()}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ids := make([]int, bulkIDs)
+	for i := range ids {
+		ids[i] = i + 1
+	}
+	req := keyfactor.UpdateOwnerRequest{NewRoleID: keyfactor.Ptr(7)}
+	b.ReportAllocs()
+	for b.Loop() {
+		requests.Store(0)
+		results, err := c.Certificates.UpdateOwners(context.Background(), ids, req, keyfactor.BulkOptions{Concurrency: bulkConcurrency})
+		if err != nil || len(results) != bulkIDs {
+			b.Fatal(err, len(results))
+		}
+		for _, r := range results {
+			if r.Err != nil {
+				b.Fatal(r.Err)
+			}
+		}
+		if n := requests.Load(); n != bulkIDs {
+			b.Fatalf("%d requests, want %d", n, bulkIDs)
+		}
+	}
+}
+
+func BenchmarkUpdateOwnersBulkBaseline(b *testing.B) {
+	srv, requests := delayServer(b, bulkLatency)
+	hc := &http.Client{Transport: plainTransport(), Timeout: keyfactor.DefaultTimeout}
+	body := []byte(`{"NewRoleId":7}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		requests.Store(0)
+		var next, failures atomic.Int32
+		var wg sync.WaitGroup
+		for range bulkConcurrency {
+			wg.Go(func() {
+				for id := int(next.Add(1)); id <= bulkIDs; id = int(next.Add(1)) {
+					req, err := http.NewRequest(http.MethodPut, srv.URL+"/KeyfactorAPI/Certificates/"+strconv.Itoa(id)+"/Owner", bytes.NewReader(body))
+					if err != nil {
+						failures.Add(1)
+						continue
+					}
+					baselineHeaders(req.Header, "1.0", true)
+					resp, err := hc.Do(req)
+					if err != nil {
+						failures.Add(1)
+						continue
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusNoContent {
+						failures.Add(1)
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if failures.Load() > 0 || requests.Load() != bulkIDs {
+			b.Fatalf("%d failures, %d requests", failures.Load(), requests.Load())
+		}
 	}
 }

@@ -99,12 +99,49 @@ func TestUpdateOwnersStopsWhenTheContextEnds(t *testing.T) {
 		t.Errorf("after cancel at 10: %d sent, %d results", sent, len(results))
 	}
 	ok := 0
-	for _, r := range results {
+	for i, r := range results {
+		if r.CertificateID != i+1 {
+			t.Errorf("results[%d] is certificate %d: the attempted ones are not results[:len]", i, r.CertificateID)
+		}
 		if r.Err == nil {
 			ok++
 		}
 	}
 	if ok < 10 {
 		t.Errorf("only %d successes reported", ok)
+	}
+}
+
+// TestForEachStartsAPrefix: whenever the context ends, f has run for exactly
+// 0..started-1, never for more at once than the workers.
+func TestForEachStartsAPrefix(t *testing.T) {
+	for round := range 200 {
+		ctx, cancel := context.WithCancel(context.Background())
+		const n, workers = 100, 5
+		var ran [n]atomic.Bool
+		var inflight, peak, calls atomic.Int32
+		stopAt := int32(round % n)
+		started := forEach(ctx, n, workers, func(i int) {
+			now := inflight.Add(1)
+			defer inflight.Add(-1)
+			for old := peak.Load(); now > old && !peak.CompareAndSwap(old, now); old = peak.Load() {
+			}
+			ran[i].Store(true)
+			if calls.Add(1) == stopAt {
+				cancel()
+			}
+		})
+		cancel()
+		for i := range n {
+			if ran[i].Load() != (i < started) {
+				t.Fatalf("round %d: started %d, but index %d ran=%v", round, started, i, ran[i].Load())
+			}
+		}
+		if peak.Load() > workers {
+			t.Fatalf("round %d: %d at once, want at most %d", round, peak.Load(), workers)
+		}
+		if stopAt > 0 && started > int(stopAt)+workers {
+			t.Fatalf("round %d: %d started after a cancel at %d", round, started, stopAt)
+		}
 	}
 }

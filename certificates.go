@@ -188,34 +188,17 @@ func (s *CertificatesService) UpdateOwners(ctx context.Context, ids []int, req U
 	results := make([]OwnerResult, len(ids))
 	var mu sync.Mutex // serializes Progress
 	done := 0
-	sem := make(chan struct{}, workers)
-	var wg sync.WaitGroup
 	// Certificates start in order and none after ctx ends, so the attempted
 	// ones are always results[:launched].
-	launched := 0
-	for i, id := range ids {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
+	launched := forEach(ctx, len(ids), workers, func(i int) {
+		results[i] = OwnerResult{CertificateID: ids[i], Err: s.putOwner(ctx, ids[i], scope, body)}
+		if opts.Progress != nil {
+			mu.Lock()
+			defer mu.Unlock()
+			done++
+			opts.Progress(done, len(ids), results[i])
 		}
-		if ctx.Err() != nil {
-			break
-		}
-		launched++
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			results[i] = OwnerResult{CertificateID: id, Err: s.putOwner(ctx, id, scope, body)}
-			if opts.Progress != nil {
-				mu.Lock()
-				defer mu.Unlock()
-				done++
-				opts.Progress(done, len(ids), results[i])
-			}
-		}()
-	}
-	wg.Wait()
+	})
 	return results[:launched], ctx.Err()
 }
 

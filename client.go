@@ -107,6 +107,7 @@ type Client struct {
 	auth      Authenticator
 	http      *retryablehttp.Client
 	transport http.RoundTripper // the caller's or the default, for CloseIdleConnections
+	timeout   time.Duration     // bound on each attempt
 	userAgent string
 	logger    *slog.Logger
 	dryRun    func(*http.Request)
@@ -144,11 +145,20 @@ func NewClient(cfg Config) (*Client, error) {
 	if hc.Timeout == 0 {
 		hc.Timeout = DefaultTimeout
 	}
-	// go-retryablehttp calls CloseIdleConnections on its client after every
-	// failed call; the shield keeps one failure from emptying the shared pool.
-	hc.Transport = poolShield{transport}
+	timeout := hc.Timeout
+	// The identity provider is asked through a client of its own, bounded by
+	// the same Timeout, so a hung token endpoint cannot hold a call forever.
+	tokenClient := hc
+	tokenClient.Transport = transport
+	// The API client leaves Timeout to attemptTransport: net/http's own
+	// timeout, on a transport it does not know, costs a goroutine, a timer
+	// and two channels per request. The wrapper is also what keeps
+	// go-retryablehttp's CloseIdleConnections, which it calls after every
+	// failed call, from emptying the pool that concurrent calls share.
+	hc.Timeout = 0
+	hc.Transport = &attemptTransport{rt: transport, timeout: timeout, cause: attemptTimeout(timeout)}
 
-	auth := bindAuth(cfg.Auth, &hc, cfg.AllowInsecureHTTP, v)
+	auth := bindAuth(cfg.Auth, &tokenClient, cfg.AllowInsecureHTTP, v)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -161,6 +171,7 @@ func NewClient(cfg Config) (*Client, error) {
 		baseURL:   strings.TrimRight(base.String(), "/"),
 		auth:      auth,
 		transport: transport,
+		timeout:   timeout,
 		userAgent: ua,
 		logger:    cfg.Logger,
 		dryRun:    cfg.DryRun,
@@ -237,10 +248,68 @@ func (c Client) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct{ BaseURL string }{c.baseURL})
 }
 
-// poolShield hides CloseIdleConnections from go-retryablehttp.
-type poolShield struct{ rt http.RoundTripper }
+// attemptTransport bounds each attempt by the Client's Timeout, from the
+// request until its body is closed or read to the end. It has no
+// CloseIdleConnections method, so go-retryablehttp cannot reach the pool.
+type attemptTransport struct {
+	rt      http.RoundTripper
+	timeout time.Duration
+	cause   error // attemptTimeout(timeout), boxed once
+}
 
-func (p poolShield) RoundTrip(req *http.Request) (*http.Response, error) { return p.rt.RoundTrip(req) }
+func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithTimeoutCause(req.Context(), t.timeout, t.cause)
+	resp, err := t.rt.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		// The transport returns the context's cause, or, from some paths,
+		// a bare "context deadline exceeded" that would blame the caller.
+		if req.Context().Err() == nil && context.Cause(ctx) == t.cause && !errors.Is(err, t.cause) {
+			err = fmt.Errorf("%w: %w", t.cause, err)
+		}
+		cancel()
+		return nil, err
+	}
+	if resp.Body == http.NoBody {
+		cancel() // a 204: the attempt is over
+		return resp, nil
+	}
+	resp.Body = &attemptBody{rc: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// attemptTimeout is the cause of an attempt's context ending at Timeout.
+type attemptTimeout time.Duration
+
+func (e attemptTimeout) Error() string {
+	return "attempt timed out after " + time.Duration(e).String() + " (Config.Timeout)"
+}
+
+// Timeout marks the error as a timeout for net.Error checks.
+func (e attemptTimeout) Timeout() bool { return true }
+
+// Unwrap makes the timeout a context.DeadlineExceeded, as net/http's own
+// Client.Timeout error is.
+func (e attemptTimeout) Unwrap() error { return context.DeadlineExceeded }
+
+// attemptBody ends the attempt's context when the body is done with.
+type attemptBody struct {
+	rc     io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *attemptBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if err == io.EOF {
+		b.cancel()
+	}
+	return n, err
+}
+
+func (b *attemptBody) Close() error {
+	err := b.rc.Close()
+	b.cancel()
+	return err
+}
 
 // apiVersion is the value of x-keyfactor-api-version, which selects the
 // endpoint version (absent means 1.0).
@@ -352,14 +421,18 @@ func (c *Client) build(ctx context.Context, cl *call) (*request, error) {
 	if err != nil {
 		return nil, requestError(cl.method, u, "", err)
 	}
+	// The keys are canonical already, and the values share one array: five
+	// Header.Set calls would cost five allocations on every request.
+	vals := make([]string, 5)
+	vals[0], vals[1], vals[2], vals[3], vals[4] = "application/json", c.userAgent, "APIClient", string(cl.version), "application/json"
 	h := req.Header
-	h.Set("Accept", "application/json")
+	h["Accept"] = vals[0:1:1]
+	h["User-Agent"] = vals[1:2:2]
+	h["X-Keyfactor-Requested-With"] = vals[2:3:3]
+	h["X-Keyfactor-Api-Version"] = vals[3:4:4]
 	if body != nil {
-		h.Set("Content-Type", "application/json")
+		h["Content-Type"] = vals[4:5:5]
 	}
-	h.Set("User-Agent", c.userAgent)
-	h.Set("X-Keyfactor-Requested-With", "APIClient")
-	h.Set("X-Keyfactor-Api-Version", string(cl.version))
 	return &request{Request: req, method: cl.method, url: u, attempt: att}, nil
 }
 
@@ -569,8 +642,9 @@ func (c *Client) contextCause(ctx context.Context, err error) error {
 		}
 		return fmt.Errorf("%w (%v)", ctxErr, err)
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("attempt timed out after %v (Config.Timeout): %w", c.http.HTTPClient.Timeout, err)
+	var timeout attemptTimeout
+	if errors.Is(err, context.DeadlineExceeded) && !errors.As(err, &timeout) {
+		return fmt.Errorf("%w: %w", attemptTimeout(c.timeout), err)
 	}
 	return err
 }
@@ -605,6 +679,9 @@ func readBody(resp *http.Response, max int64) ([]byte, error) {
 }
 
 func drainClose(body io.ReadCloser) {
+	if body == http.NoBody {
+		return
+	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(body, maxDrain))
 	_ = body.Close()
 }

@@ -196,6 +196,12 @@ func TestHostileAnswersAreBounded(t *testing.T) {
 					t.Errorf("err = %v, want DeadlineExceeded", err)
 				}
 			}},
+		{"no answer, attempt timeout", "",
+			300 * time.Millisecond, time.Minute, func(t *testing.T, err error) {
+				if err == nil || !strings.Contains(err.Error(), "attempt timed out after 300ms (Config.Timeout)") || !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("err = %v, want the attempt timeout", err)
+				}
+			}},
 		{"a 2xx body that stalls, attempt timeout", "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"Id\":",
 			300 * time.Millisecond, time.Minute, func(t *testing.T, err error) {
 				if err == nil || !strings.Contains(err.Error(), "attempt timed out") {

@@ -91,20 +91,21 @@ type attempt struct {
 	lastErr    error
 	lastStatus int
 	lastBody   []byte
+
+	trace httptrace.ClientTrace // held here to spare an allocation per request
 }
 
 type attemptKey struct{}
 
 func withAttempt(ctx context.Context, idempotent, readOnly bool) (context.Context, *attempt) {
 	a := &attempt{idempotent: idempotent, readOnly: readOnly}
+	a.trace.GetConn = func(string) {
+		a.connected.Store(false)
+		a.dialing.Store(true)
+	}
+	a.trace.GotConn = func(httptrace.GotConnInfo) { a.connected.Store(true) }
 	ctx = context.WithValue(ctx, attemptKey{}, a)
-	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GetConn: func(string) {
-			a.connected.Store(false)
-			a.dialing.Store(true)
-		},
-		GotConn: func(httptrace.GotConnInfo) { a.connected.Store(true) },
-	}), a
+	return httptrace.WithClientTrace(ctx, &a.trace), a
 }
 
 // attemptFrom returns the request's attempt. Every request the pipeline sends

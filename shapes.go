@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // The shapes every resource service shares, so that roles, permission sets
@@ -96,4 +97,31 @@ func (c *Client) deleteIdempotent(ctx context.Context, path string, version apiV
 		return nil
 	}
 	return err
+}
+
+// forEach runs f(0..n-1) with at most workers at once, in order, starting
+// none after ctx ends, and returns how many it started: f ran for exactly
+// 0..started-1. The workers are long-lived: a goroutine per item would put
+// a hand-off through the scheduler between one request and the next.
+func forEach(ctx context.Context, n, workers int, f func(i int)) (started int) {
+	var mu sync.Mutex // claims indexes in order, and only while ctx lives
+	claim := func() (int, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if started >= n || ctx.Err() != nil {
+			return 0, false
+		}
+		started++
+		return started - 1, true
+	}
+	var wg sync.WaitGroup
+	for range min(workers, n) {
+		wg.Go(func() {
+			for i, ok := claim(); ok; i, ok = claim() {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+	return started
 }
