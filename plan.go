@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Action is what Apply does, or would do, to make the server hold a desired
@@ -63,30 +64,43 @@ type RolePlan struct {
 // server holds stays, and is not compared; an empty, non-nil slice means
 // none. desired is validated as Create validates it.
 func (s *RolesService) Plan(ctx context.Context, desired CreateRoleRequest) (*RolePlan, error) {
-	return s.plan(ctx, "Roles.Plan", desired)
+	p, _, err := s.plan(ctx, "Roles.Plan", desired)
+	return p, err
 }
 
-func (s *RolesService) plan(ctx context.Context, op string, desired CreateRoleRequest) (*RolePlan, error) {
+// plan plans desired and returns it with its named scopes resolved.
+func (s *RolesService) plan(ctx context.Context, op string, desired CreateRoleRequest) (*RolePlan, CreateRoleRequest, error) {
 	v := newValidator(op)
-	s.checkDefinition(ctx, v, desired, false)
+	s.noteUnknown(ctx, checkDefinition(v, desired, false, true))
 	if err := v.err(); err != nil {
-		return nil, err
+		return nil, desired, err
+	}
+	desired, err := newResolver(s.c).resolveRole(ctx, op, desired)
+	if err != nil {
+		return nil, desired, err
 	}
 	named, err := s.named(ctx, desired.Name)
 	if err != nil {
-		return nil, err
+		return nil, desired, err
 	}
-	return s.planAgainst(ctx, op, named, desired)
+	p, err := s.planAgainst(ctx, op, named, desired, newSetCache(s.c), s.get)
+	return p, desired, err
 }
 
+// roleReader reads one role by id: RolesService.get, or Sync's reads
+// started while the list was still arriving.
+type roleReader func(ctx context.Context, id int) (*Role, error)
+
 // planAgainst plans desired against the stored roles a lookup found under
-// its name (ignoring case).
-func (s *RolesService) planAgainst(ctx context.Context, op string, named []RoleSummary, desired CreateRoleRequest) (*RolePlan, error) {
+// its name (ignoring case), reading the one it found with read.
+func (s *RolesService) planAgainst(ctx context.Context, op string, named []RoleSummary, desired CreateRoleRequest,
+	sets *setCache, read roleReader) (*RolePlan, error) {
 	p := &RolePlan{Action: ActionCreate}
 	switch len(named) {
 	case 0:
 	case 1:
-		current, err := s.getNamed(ctx, op, named[0].ID, desired.Name, true)
+		role, err := read(ctx, named[0].ID)
+		current, err := namedRead(op, named[0].ID, desired.Name, true, role, err)
 		switch {
 		case errors.Is(err, ErrNotFound):
 			// Deleted, or renamed to another name, since the list: the name is free.
@@ -102,10 +116,55 @@ func (s *RolesService) planAgainst(ctx context.Context, op string, named []RoleS
 		return nil, fmt.Errorf("keyfactor: %s: %d roles are named %q when case is ignored, as Command compares names (ids %s); rename all but one",
 			op, len(named), desired.Name, summaryIDs(named))
 	}
-	if err := s.checkSet(ctx, op, p.Current, desired); err != nil {
+	if p.Action == ActionNone {
+		return p, nil // nothing will be written, so nothing for the set to refuse
+	}
+	if err := s.checkSet(ctx, op, p.Current, desired, sets); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// setCache reads each permission set once, however many roles name it:
+// once per Plan or Apply, once per Sync run. It is safe for concurrent use.
+type setCache struct {
+	c     *Client
+	slots slots // when set, each read takes one (Sync's bound on requests)
+	mu    sync.Mutex
+	sets  map[string]setRead // by lower-case id; "" for the set named Global
+}
+
+type setRead struct {
+	set *PermissionSet
+	err error
+}
+
+func newSetCache(c *Client) *setCache { return &setCache{c: c, sets: map[string]setRead{}} }
+
+// get reads the set id, or the set named "Global" for "".
+func (sc *setCache) get(ctx context.Context, op, id string) (*PermissionSet, error) {
+	key := strings.ToLower(id)
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if r, ok := sc.sets[key]; ok {
+		return r.set, r.err
+	}
+	var r setRead
+	if sc.slots != nil {
+		if err := sc.slots.acquire(ctx); err != nil {
+			return nil, err
+		}
+		defer sc.slots.release()
+	}
+	if id != "" {
+		r.set, r.err = sc.c.PermissionSets.get(ctx, id)
+	} else {
+		r.set, r.err = sc.c.PermissionSets.getByName(ctx, op, globalSetName)
+	}
+	if r.err == nil || errors.Is(r.err, ErrNotFound) {
+		sc.sets[key] = r // a failure may pass; an answer stands for the run
+	}
+	return r.set, r.err
 }
 
 // globalSetName is the permission set every install starts with, holding
@@ -119,7 +178,7 @@ const globalSetName = "Global"
 // names, else the stored role's set, else the set named "Global". The set
 // is read once. When no set named "Global" is visible to the caller, the
 // check is left to the server (noted at debug level).
-func (s *RolesService) checkSet(ctx context.Context, op string, current *Role, desired CreateRoleRequest) error {
+func (s *RolesService) checkSet(ctx context.Context, op string, current *Role, desired CreateRoleRequest, sets *setCache) error {
 	perms, stored := desired.Permissions, false
 	if perms == nil && current != nil {
 		perms, stored = current.Permissions, true
@@ -131,17 +190,14 @@ func (s *RolesService) checkSet(ctx context.Context, op string, current *Role, d
 	if id == "" && current != nil {
 		id, field = current.PermissionSetID, "the stored role's PermissionSetID"
 	}
-	var set *PermissionSet
-	var err error
+	set, err := sets.get(ctx, op, id)
 	if id != "" {
-		set, err = s.c.PermissionSets.get(ctx, id)
 		if errors.Is(err, ErrNotFound) {
 			v := newValidator(op)
 			v.addf("PermissionSetID", "%s %q names no permission set the caller can see", field, id)
 			return v.err()
 		}
 	} else {
-		set, err = s.c.PermissionSets.getByName(ctx, op, globalSetName)
 		if errors.Is(err, ErrNotFound) {
 			if s.c.logger != nil {
 				s.c.logger.DebugContext(ctx, "keyfactor: no permission set named Global is visible; the server checks the role's permissions against its set")
@@ -187,7 +243,7 @@ func (s *RolesService) checkSet(ctx context.Context, op string, current *Role, d
 // matching ErrImmutable.
 func (s *RolesService) Apply(ctx context.Context, desired CreateRoleRequest) (*RolePlan, *Role, error) {
 	const op = "Roles.Apply"
-	p, err := s.plan(ctx, op, desired)
+	p, desired, err := s.plan(ctx, op, desired)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -204,19 +260,27 @@ func (s *RolesService) Apply(ctx context.Context, desired CreateRoleRequest) (*R
 		if ferr != nil || len(named) == 0 {
 			return p, nil, err
 		}
-		if p, err = s.planAgainst(ctx, op, named, desired); err != nil || p.Action == ActionCreate {
+		if p, err = s.planAgainst(ctx, op, named, desired, newSetCache(s.c), s.get); err != nil || p.Action == ActionCreate {
 			return p, nil, err
 		}
 	}
+	role, err := s.act(ctx, op, p, desired)
+	return p, role, err
+}
+
+// act carries out a plan that is not a create: nothing, or an update
+// through Modify, which re-reads the role and refuses one renamed since
+// the plan or immutable.
+func (s *RolesService) act(ctx context.Context, op string, p *RolePlan, desired CreateRoleRequest) (*Role, error) {
 	if p.Action == ActionNone {
-		return p, p.Current, nil
+		return p.Current, nil
 	}
 	cur := p.Current
 	if cur.Immutable {
-		return p, nil, fmt.Errorf("keyfactor: %s: role %q (id %d) differs from the desired role (%s) and is not changed: %w",
+		return nil, fmt.Errorf("keyfactor: %s: role %q (id %d) differs from the desired role (%s) and is not changed: %w",
 			op, cur.Name, cur.ID, describeChanges(p.Changes), ErrImmutable)
 	}
-	role, err := s.modify(ctx, op, cur.ID, func(r *Role) error {
+	return s.modify(ctx, op, cur.ID, func(r *Role) error {
 		switch {
 		case !strings.EqualFold(r.Name, desired.Name):
 			return fmt.Errorf("it is now named %q, not %q: renamed since it was planned, so it is not the role to change: %w",
@@ -227,7 +291,6 @@ func (s *RolesService) Apply(ctx context.Context, desired CreateRoleRequest) (*R
 		desired.applyTo(r)
 		return nil
 	})
-	return p, role, err
 }
 
 // applyTo puts the desired definition on r, keeping what desired does not

@@ -148,12 +148,13 @@ func DecodeRoles(data []byte) ([]CreateRoleRequest, error) {
 	return roles, nil
 }
 
-// Validate checks the role as Create, Plan and Apply do before sending
+// Validate checks the role as Plan, Apply and Sync do before sending
 // anything, without a server: it returns a *ValidationError naming every
 // bad field, or nil. Use it to check role files offline, or every role of
-// a batch before the first write.
+// a batch before the first write. A collection or container named in a
+// permission (see Roles.Sync) passes: only a server can resolve it.
 func (r CreateRoleRequest) Validate() error {
 	v := newValidator("CreateRoleRequest.Validate")
-	checkDefinition(v, r, false)
+	checkDefinition(v, r, false, true)
 	return v.err()
 }

@@ -302,6 +302,12 @@ func (s *RolesService) named(ctx context.Context, name string) ([]RoleSummary, e
 // or renamed in between gives an error matching ErrNotFound.
 func (s *RolesService) getNamed(ctx context.Context, op string, id int, name string, fold bool) (*Role, error) {
 	role, err := s.get(ctx, id)
+	return namedRead(op, id, name, fold, role, err)
+}
+
+// namedRead checks a read of role id, which a list showed under name, as
+// getNamed does.
+func namedRead(op string, id int, name string, fold bool, role *Role, err error) (*Role, error) {
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return nil, fmt.Errorf("keyfactor: %s: role %d, listed as %q, was deleted before it could be read: %w", op, id, name, err)
@@ -580,15 +586,25 @@ func (s *RolesService) Delete(ctx context.Context, id int) error {
 // permissions the SDK does not know. fromServer allows what a role read
 // back may carry: a claim type newer than the SDK, a scheme in Provider.
 func (s *RolesService) checkDefinition(ctx context.Context, v *validator, d CreateRoleRequest, fromServer bool) {
-	s.noteUnknown(ctx, checkDefinition(v, d, fromServer))
+	s.noteUnknown(ctx, checkDefinition(v, d, fromServer, false))
 }
 
 // checkDefinition applies the rules of a v2 role definition and returns the
-// well-formed permissions the SDK does not know.
-func checkDefinition(v *validator, d CreateRoleRequest, fromServer bool) (unknown []string) {
+// well-formed permissions the SDK does not know. portable allows a
+// collection or container named instead of its id (see portable.go): the
+// rest of such a permission is checked with a stand-in id. Without it, a
+// named scope is refused: what is sent must be resolved.
+func checkDefinition(v *validator, d CreateRoleRequest, fromServer, portable bool) (unknown []string) {
 	checkRoleText(v, d.Name, d.Description, d.EmailAddress)
 	checkGUID(v, "PermissionSetID", d.PermissionSetID)
-	unknown = checkPermissionsV2(v, d.Permissions)
+	if !portable {
+		for i, p := range d.Permissions {
+			if _, ref, ok := splitPortable(p); ok {
+				v.addf(permField(i), "%q names a %s: resolve it to its id first (Plan, Apply and Sync resolve names)", p, ref.kind)
+			}
+		}
+	}
+	unknown = checkPermissionsV2(v, withPlaceholders(d.Permissions))
 	checkClaims(v, d.Claims, fromServer)
 	return unknown
 }

@@ -342,8 +342,9 @@ func malformed(perms []string) string {
 // rolesOf returns the roles with a claim naming acct, ordered by id. It
 // runs under s.mu.
 func (s *Server) rolesOf(acct *account) []*storedRole {
+	// Every request asks, so only the matches are sorted, not every role.
 	var out []*storedRole
-	for _, r := range s.sortedRoles() {
+	for _, r := range s.roles {
 		for _, cl := range r.Claims {
 			if acct.client != "" && cl.Type == ClaimOAuthClientID && cl.Value == acct.client ||
 				acct.client == "" && cl.Type == ClaimUser && strings.EqualFold(cl.Value, acct.name) {
@@ -352,6 +353,7 @@ func (s *Server) rolesOf(acct *account) []*storedRole {
 			}
 		}
 	}
+	slices.SortFunc(out, func(a, b *storedRole) int { return a.ID - b.ID })
 	return out
 }
 
