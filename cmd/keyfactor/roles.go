@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -179,6 +180,7 @@ var errChangesPending = errors.New("changes pending")
 // planOut is one role's plan as role apply prints it.
 type planOut struct {
 	Name    string             `json:"Name"`
+	File    string             `json:"File,omitempty"` // role apply --dir: the file naming the role
 	ID      int                `json:"Id,omitempty"`
 	Action  keyfactor.Action   `json:"Action"`
 	Changes []keyfactor.Change `json:"Changes,omitempty"`
@@ -188,10 +190,18 @@ type planOut struct {
 func roleApply(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 	file := fs.StringP("file", "f", "", "JSON role, or array of roles; - for standard input")
 	planOnly := fs.Bool("plan", false, "show what would change and send no write")
+	var set setFlags
+	set.register(fs)
 	return func(ctx context.Context, args []string) error {
 		a.followUps = "the role is then created or updated from the lookup's answer"
 		if len(args) != 0 {
-			return usagef("role apply takes no arguments; use --file")
+			return usagef("role apply takes no arguments; use --file or --dir")
+		}
+		if err := set.check(*file); err != nil {
+			return err
+		}
+		if set.dir != "" {
+			return a.applyDir(ctx, set, *planOnly)
 		}
 		desired, err := a.readRoles(ctx, *file)
 		if err != nil {
@@ -293,41 +303,81 @@ func (a *app) printValid(n int, note string) error {
 // first write: an error names every problem of every role, each field
 // prefixed with the role's index in an array ("[1].Description").
 func (a *app) readRoles(ctx context.Context, path string) ([]keyfactor.CreateRoleRequest, error) {
-	data, err := a.readInput(ctx, "--file", path, maxRequestFile)
+	src, err := a.readRoleFile(ctx, "--file", path, "")
 	if err != nil {
 		return nil, err
 	}
+	roles, _, err := checkRoleSources([]roleSource{src})
+	return roles, err
+}
+
+// roleSource is one role file's roles, and how their fields are labelled
+// in messages.
+type roleSource struct {
+	label string // "" for --file; the file's name for --dir
+	array bool   // the file holds an array
+	roles []keyfactor.CreateRoleRequest
+}
+
+// prefix labels role i of the file: "[1].", "web.json.", "web.json[1].".
+func (s roleSource) prefix(i int) string {
+	switch {
+	case s.array:
+		return s.label + "[" + strconv.Itoa(i) + "]."
+	case s.label != "":
+		return s.label + "."
+	}
+	return ""
+}
+
+// readRoleFile reads and decodes one role file.
+func (a *app) readRoleFile(ctx context.Context, flag, path, label string) (roleSource, error) {
+	data, err := a.readInput(ctx, flag, path, maxRequestFile)
+	if err != nil {
+		return roleSource{}, err
+	}
 	roles, err := keyfactor.DecodeRoles(data)
 	if err != nil {
-		return nil, usagef("%s: not a valid request: %v", displayName(path), err)
+		return roleSource{}, usagef("%s: not a valid request: %v", displayName(path), err)
 	}
-	array := bytes.HasPrefix(bytes.TrimSpace(data), []byte("["))
-	prefix := func(i int) string {
-		if array {
-			return fmt.Sprintf("[%d].", i)
-		}
-		return ""
-	}
+	return roleSource{label: label, array: isArray(data), roles: roles}, nil
+}
+
+// isArray reports whether a role file holds an array of roles.
+func isArray(data []byte) bool { return bytes.HasPrefix(bytes.TrimSpace(data), []byte("[")) }
+
+// checkRoleSources validates every role of every file, and that no name
+// is given twice (ignoring case, as Command compares names). It returns the
+// roles in order with each one's label, or an error naming every problem.
+func checkRoleSources(srcs []roleSource) ([]keyfactor.CreateRoleRequest, []string, error) {
+	var roles []keyfactor.CreateRoleRequest
+	var labels []string
 	var fields []keyfactor.FieldError
-	names := map[string]int{}
-	for i, r := range roles {
-		var ve *keyfactor.ValidationError
-		if errors.As(r.Validate(), &ve) {
-			for _, f := range ve.Fields {
-				fields = append(fields, keyfactor.FieldError{Field: prefix(i) + f.Field, Problem: f.Problem})
+	names := map[string]string{} // lower-case name → label of the first role
+	for _, src := range srcs {
+		for i, r := range src.roles {
+			prefix := src.prefix(i)
+			var ve *keyfactor.ValidationError
+			if errors.As(r.Validate(), &ve) {
+				for _, f := range ve.Fields {
+					fields = append(fields, keyfactor.FieldError{Field: prefix + f.Field, Problem: f.Problem})
+				}
 			}
+			key := strings.ToLower(strings.TrimSpace(r.Name))
+			if first, dup := names[key]; dup && key != "" {
+				fields = append(fields, keyfactor.FieldError{Field: prefix + "Name",
+					Problem: fmt.Sprintf("%q names the role of %s too (names are compared ignoring case)", r.Name, first)})
+			} else if key != "" {
+				names[key] = strings.TrimSuffix(prefix, ".")
+			}
+			roles = append(roles, r)
+			labels = append(labels, strings.TrimSuffix(prefix, "."))
 		}
-		key := strings.ToLower(strings.TrimSpace(r.Name))
-		if j, dup := names[key]; dup && key != "" {
-			fields = append(fields, keyfactor.FieldError{Field: prefix(i) + "Name",
-				Problem: fmt.Sprintf("%q names the role of [%d] too (names are compared ignoring case)", r.Name, j)})
-		}
-		names[key] = i
 	}
 	if len(fields) > 0 {
-		return nil, &keyfactor.ValidationError{Op: "role file", Fields: fields}
+		return nil, nil, &keyfactor.ValidationError{Op: "role file", Fields: fields}
 	}
-	return roles, nil
+	return roles, labels, nil
 }
 
 // printPlan prints one role's plan: a JSON line, or +/-/~ lines with
@@ -353,6 +403,8 @@ func (a *app) printPlan(p planOut, desired *keyfactor.CreateRoleRequest) {
 		}
 	case p.Action == keyfactor.ActionNone:
 		fmt.Fprintf(w, "= role %q (id %d): no change\n", p.Name, p.ID)
+	case p.Action == keyfactor.ActionDelete:
+		fmt.Fprintf(w, "- role %q (id %d)\n", p.Name, p.ID)
 	default:
 		fmt.Fprintf(w, "~ role %q (id %d)\n", p.Name, p.ID)
 	}
