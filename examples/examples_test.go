@@ -135,8 +135,8 @@ func TestBulkOwner(t *testing.T) {
 func TestRoleSync(t *testing.T) {
 	bin := build(t, "role-sync")
 	stdout, stderr, code := runBin(t, bin, nil, "-dir", "role-sync/roles")
-	if code != 0 || !strings.Contains(stdout, "3 roles: 3 created, 0 updated, 0 unchanged, 0 failed") ||
-		!strings.Contains(stdout, "3 roles: 0 created, 0 updated, 3 unchanged, 0 failed") {
+	if code != 0 || !strings.Contains(stdout, "3 roles: 3 created, 0 updated, 0 deleted, 0 unchanged, 0 failed") ||
+		!strings.Contains(stdout, "3 roles: 0 created, 0 updated, 0 deleted, 3 unchanged, 0 failed") {
 		t.Fatalf("embedded fake: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 
@@ -174,8 +174,24 @@ func TestRoleSync(t *testing.T) {
 	if stdout, _, code := runBin(t, bin, env, "-dir", dir, "-plan"); code != 8 || !strings.Contains(stdout, "PKI Auditors: update (Permissions)") {
 		t.Errorf("-plan after drift: exit %d\n%s", code, stdout)
 	}
-	if stdout, _, code := runBin(t, bin, env, "-dir", dir); code != 0 || !strings.Contains(stdout, "0 created, 1 updated, 2 unchanged") {
+	if stdout, _, code := runBin(t, bin, env, "-dir", dir); code != 0 || !strings.Contains(stdout, "0 created, 1 updated, 0 deleted, 2 unchanged") {
 		t.Errorf("repair: exit %d\n%s", code, stdout)
+	}
+
+	// -prune deletes what no file describes, except -protect names and the
+	// immutable role.
+	srv.AddRole(keyfactortest.Role{Name: "Stray", Description: "d"})
+	srv.AddRole(keyfactortest.Role{Name: "Break Glass", Description: "d"})
+	stdout, _, code = runBin(t, bin, env, "-dir", dir, "-prune", "-protect", "break glass")
+	if code != 0 || !strings.Contains(stdout, "(not in any file): Stray: delete") || !strings.Contains(stdout, "1 deleted, 3 unchanged") {
+		t.Errorf("-prune: exit %d\n%s", code, stdout)
+	}
+	kept := map[string]bool{}
+	for _, r := range srv.Roles() {
+		kept[r.Name] = true
+	}
+	if kept["Stray"] || !kept["Break Glass"] || !kept["Administrator"] {
+		t.Errorf("after -prune: %v", kept)
 	}
 
 	// Problems anywhere stop the run before any write, and every one is

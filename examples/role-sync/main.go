@@ -1,20 +1,25 @@
 // Command role-sync makes Keyfactor Command hold the security roles
-// described by a directory of JSON files: the shape of a nightly sync job.
-// Each *.json file holds one role or an array of roles, in the body form of
-// POST /Security/Roles (the same as "keyfactor role create --file").
+// described by a directory of JSON files: the shape of a nightly sync job,
+// as a thin program over keyfactor's Roles.Sync. Each *.json file holds one
+// role or an array of roles, in the body form of POST /Security/Roles (the
+// same as "keyfactor role create --file").
 //
 //	go run ./examples/role-sync -dir examples/role-sync/roles -plan
 //	go run ./examples/role-sync -dir examples/role-sync/roles
+//	go run ./examples/role-sync -dir roles -prune -protect "Break Glass"
 //
 // Every file is read and every role validated before anything is written,
 // so a typo in one file stops the run instead of leaving it half applied;
 // the run reports every problem of every file at once. Files are read with
 // keyfactor.DecodeRoles: unknown keys, a key written twice (in any case) and
-// anything after the JSON value are errors.
-// Then each role is applied: created if missing, replaced if it drifted,
-// left alone otherwise; a second run writes nothing. Roles not described by
-// any file are left alone too: deleting is a decision this job does not
-// make for you.
+// anything after the JSON value are errors. Sync then reads the role list
+// once and only the roles the files name, refuses anything the server would
+// (a permission outside the role's permission set, a collection named as
+// {collection:NAME} that does not exist) before the first write, and
+// writes with bounded concurrency: created if missing, updated if it
+// drifted, left alone otherwise; a second run writes nothing. Roles no
+// file describes are left alone unless -prune is given (never the
+// immutable role, nor a -protect name).
 //
 // With no server configured (no KEYFACTOR_HOSTNAME, no host in
 // command_config.json) it runs against the embedded fake Keyfactor Command
@@ -52,22 +57,23 @@ func main() {
 	os.Exit(code)
 }
 
-// desired is one role and the file it came from.
-type desired struct {
-	file string
-	role keyfactor.CreateRoleRequest
-}
-
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
 	fs := flag.NewFlagSet("role-sync", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("dir", "examples/role-sync/roles", "directory of role files (*.json)")
 	planOnly := fs.Bool("plan", false, "show what would change and write nothing")
+	prune := fs.Bool("prune", false, "delete the roles no file describes (never the immutable role or a -protect name)")
+	var protect []string
+	fs.Func("protect", "a role -prune never deletes (repeat for more)", func(s string) error {
+		protect = append(protect, s)
+		return nil
+	})
+	concurrency := fs.Int("concurrency", keyfactor.DefaultBulkConcurrency, "requests in flight at once")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
 	if err := fs.Parse(args); err != nil {
 		return 2, nil
 	}
-	roles, problems := readDir(*dir)
+	roles, files, problems := readDir(*dir)
 	if len(problems) > 0 {
 		for _, p := range problems {
 			fmt.Fprintln(stderr, "role-sync:", p)
@@ -98,58 +104,49 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 		return 2, err
 	}
 
-	if *planOnly {
-		plans := make([]*keyfactor.RolePlan, len(roles))
-		for i, d := range roles {
-			if plans[i], err = client.Roles.Plan(ctx, d.role); err != nil {
-				return 1, fmt.Errorf("%s: role %q: %w", d.file, d.role.Name, err)
-			}
-		}
-		pending := 0
-		for i, d := range roles {
-			fmt.Fprintf(stdout, "%s: %s: %s%s\n", d.file, d.role.Name, plans[i].Action, describe(plans[i].Changes))
-			if plans[i].Action != keyfactor.ActionNone {
-				pending++
-			}
-		}
-		if pending > 0 {
-			return 8, nil
-		}
-		return 0, nil
-	}
+	opts := keyfactor.SyncOptions{Concurrency: *concurrency, Prune: *prune, Protect: protect, PlanOnly: *planOnly}
 	code := 0
 	for r := 1; r <= runs; r++ {
 		if runs > 1 {
 			fmt.Fprintf(stdout, "run %d\n", r)
 		}
-		if c := apply(ctx, client, roles, stdout); c != 0 {
-			code = c
+		plan, err := client.Roles.Sync(ctx, roles, opts)
+		if plan == nil || errors.Is(err, keyfactor.ErrValidation) {
+			// Nothing was written: the files, or the server, refused a role.
+			return 2, err
+		}
+		pending := report(stdout, plan, files)
+		switch {
+		case err != nil:
+			code = 1 // the others were applied; the next run retries these
+		case *planOnly && pending > 0:
+			code = 8
 		}
 	}
 	return code, nil
 }
 
-// apply applies every role, reports each, and returns 1 if any failed.
-// A failed role does not stop the others: the next run retries it.
-func apply(ctx context.Context, client *keyfactor.Client, roles []desired, stdout io.Writer) int {
+// report prints each role's outcome and the counts, and returns how many
+// roles change (or, planning, would).
+func report(stdout io.Writer, plan *keyfactor.SyncPlan, files []string) int {
 	counts := map[keyfactor.Action]int{}
 	failed := 0
-	for _, d := range roles {
-		plan, _, err := client.Roles.Apply(ctx, d.role)
-		if err != nil {
+	for i, item := range plan.Items {
+		file := "(not in any file)" // a role Prune deletes
+		if i < len(files) {
+			file = files[i]
+		}
+		if item.Err != nil {
 			failed++
-			fmt.Fprintf(stdout, "  %s: %s: failed: %v\n", d.file, d.role.Name, err)
+			fmt.Fprintf(stdout, "  %s: %s: failed: %v\n", file, item.Name, item.Err)
 			continue
 		}
-		counts[plan.Action]++
-		fmt.Fprintf(stdout, "  %s: %s: %s%s\n", d.file, d.role.Name, plan.Action, describe(plan.Changes))
+		counts[item.Plan.Action]++
+		fmt.Fprintf(stdout, "  %s: %s: %s%s\n", file, item.Name, item.Plan.Action, describe(item.Plan.Changes))
 	}
-	fmt.Fprintf(stdout, "  %d roles: %d created, %d updated, %d unchanged, %d failed\n", len(roles),
-		counts[keyfactor.ActionCreate], counts[keyfactor.ActionUpdate], counts[keyfactor.ActionNone], failed)
-	if failed > 0 {
-		return 1
-	}
-	return 0
+	fmt.Fprintf(stdout, "  %d roles: %d created, %d updated, %d deleted, %d unchanged, %d failed\n", len(files),
+		counts[keyfactor.ActionCreate], counts[keyfactor.ActionUpdate], counts[keyfactor.ActionDelete], counts[keyfactor.ActionNone], failed)
+	return counts[keyfactor.ActionCreate] + counts[keyfactor.ActionUpdate] + counts[keyfactor.ActionDelete]
 }
 
 // describe lists the changed fields after a space, or returns "".
@@ -168,33 +165,32 @@ func describe(changes []keyfactor.Change) string {
 }
 
 // readDir reads every *.json file of dir, in name order, and validates
-// every role, returning every problem found: a file that does not decode,
-// each bad field of each role, and a role named in two places (names are
-// compared ignoring case, as Command compares them).
-func readDir(dir string) ([]desired, []string) {
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+// every role offline, returning every problem found: a file that does not
+// decode, each bad field of each role, and a role named in two places
+// (names are compared ignoring case, as Command compares them). files[i]
+// is the file roles[i] came from.
+func readDir(dir string) (roles []keyfactor.CreateRoleRequest, files []string, problems []string) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
-		return nil, []string{err.Error()}
+		return nil, nil, []string{err.Error()}
 	}
-	if len(files) == 0 {
-		return nil, []string{"no *.json role files in " + dir}
+	if len(paths) == 0 {
+		return nil, nil, []string{"no *.json role files in " + dir}
 	}
-	sort.Strings(files)
-	var out []desired
-	var problems []string
+	sort.Strings(paths)
 	names := map[string]string{}
-	for _, f := range files {
+	for _, f := range paths {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			problems = append(problems, err.Error())
 			continue
 		}
-		roles, err := keyfactor.DecodeRoles(data)
+		decoded, err := keyfactor.DecodeRoles(data)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", f, err))
 			continue
 		}
-		for i, r := range roles {
+		for i, r := range decoded {
 			var ve *keyfactor.ValidationError
 			if errors.As(r.Validate(), &ve) {
 				for _, fe := range ve.Fields {
@@ -206,10 +202,11 @@ func readDir(dir string) ([]desired, []string) {
 				problems = append(problems, fmt.Sprintf("%s: role %q is also described in %s", f, r.Name, other))
 			}
 			names[key] = f
-			out = append(out, desired{file: filepath.Base(f), role: r})
+			roles = append(roles, r)
+			files = append(files, filepath.Base(f))
 		}
 	}
-	return out, problems
+	return roles, files, problems
 }
 
 // fake starts the embedded fake server and a client for its administrator.
