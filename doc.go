@@ -83,6 +83,15 @@
 // any case, trailing data), accepting what Roles.Get returns; Validate checks
 // a role offline.
 //
+// Roles.Sync makes the server hold a whole set at once: one pass over the
+// role list, concurrent reads of only the roles the set names, every
+// definition (and what the server would refuse) checked before the first
+// write, then bounded concurrent writes; with Prune it deletes the roles the
+// set does not name, never the immutable role or a Protect name. A
+// permission may name its collection or container instead of its id
+// ("/certificates/collections/read/{collection:Web Servers}/"), so that one
+// role file serves every environment; Plan, Apply and Sync resolve it.
+//
 // # Permission sets and the caller
 //
 // PermissionSets manages the sets that bound what a role may be granted;

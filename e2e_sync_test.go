@@ -61,6 +61,9 @@ func TestE2ESync(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Sync: %v", err)
 	}
+	if a := actions(plan); a[keyfactor.ActionCreate] != 2 || a[keyfactor.ActionUpdate] != 1 || a[keyfactor.ActionDelete] != 1 {
+		t.Errorf("applied plan = %+v", plan.Items)
+	}
 	if len(events) != 4 || events[3].Done != 4 || events[0].Total != 4 {
 		t.Errorf("progress: %+v", events)
 	}
