@@ -3,7 +3,6 @@ package keyfactor
 import (
 	"context"
 	"errors"
-	"fmt"
 	"iter"
 	"net/http"
 	"strconv"
@@ -188,18 +187,7 @@ func (s *CollectionsService) GetByName(ctx context.Context, name string) (*Colle
 
 func (s *CollectionsService) getByName(ctx context.Context, op, name string) (*Collection, error) {
 	opts := ListCollectionsOptions{Query: nameQuery(name), PageSize: MaxPageSize}
-	named, err := sameName(s.List(ctx, opts), name, func(c *Collection) (int, string) { return c.ID, c.Name })
-	if err != nil {
-		return nil, err
-	}
-	exact := exactName(named, name, func(c *Collection) string { return c.Name })
-	switch len(exact) {
-	case 0:
-		return nil, fmt.Errorf("keyfactor: %s: no collection is named %q: %w", op, name, ErrNotFound)
-	case 1:
-		return &exact[0], nil
-	}
-	return nil, fmt.Errorf("keyfactor: %s: %d collections are named %q (ids %d and %d)", op, len(exact), name, exact[0].ID, exact[1].ID)
+	return findNamed(s.List(ctx, opts), op, "collection", name, "", func(c *Collection) (int, string) { return c.ID, c.Name })
 }
 
 // Create creates a collection (POST /CertificateCollections, API v1); the

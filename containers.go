@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"iter"
 	"net/http"
 	"strconv"
@@ -190,18 +189,10 @@ func (s *ContainersService) GetByName(ctx context.Context, name string) (*Contai
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	return s.getByName(ctx, "Containers.GetByName", name)
+}
+
+func (s *ContainersService) getByName(ctx context.Context, op, name string) (*Container, error) {
 	opts := ListContainersOptions{Query: nameQuery(name), PageSize: MaxPageSize}
-	named, err := sameName(s.List(ctx, opts), name, func(c *Container) (int, string) { return c.ID, c.Name })
-	if err != nil {
-		return nil, err
-	}
-	exact := exactName(named, name, func(c *Container) string { return c.Name })
-	switch len(exact) {
-	case 0:
-		return nil, fmt.Errorf("keyfactor: Containers.GetByName: no container is named %q: %w", name, ErrNotFound)
-	case 1:
-		return &exact[0], nil
-	}
-	return nil, fmt.Errorf("keyfactor: Containers.GetByName: %d containers are named %q (ids %d and %d)", len(exact), name,
-		exact[0].ID, exact[1].ID)
+	return findNamed(s.List(ctx, opts), op, "container", name, "", func(c *Container) (int, string) { return c.ID, c.Name })
 }

@@ -3,7 +3,6 @@ package keyfactor
 import (
 	"context"
 	"errors"
-	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
@@ -124,25 +123,10 @@ func (s *PermissionSetsService) GetByName(ctx context.Context, name string) (*Pe
 }
 
 func (s *PermissionSetsService) getByName(ctx context.Context, op, name string) (*PermissionSet, error) {
-	all := s.List(ctx, ListPermissionSetsOptions{PageSize: MaxPageSize})
-	named, err := sameName(all, name, func(p *PermissionSet) (string, string) { return p.ID, p.Name })
-	if err != nil {
-		return nil, err
-	}
-	exact := exactName(named, name, func(p *PermissionSet) string { return p.Name })
-	switch len(exact) {
-	case 0:
-		return nil, fmt.Errorf("keyfactor: %s: no permission set named %q is visible to the caller: it does not exist, "+
-			"or the caller's roles may not see it (only a role in the Global set with /security/read/ sees every set): %w",
-			op, name, ErrNotFound)
-	case 1:
-		return &exact[0], nil
-	}
-	ids := make([]string, len(exact))
-	for i, p := range exact {
-		ids[i] = p.ID
-	}
-	return nil, fmt.Errorf("keyfactor: %s: %d permission sets are named %q (ids %v)", op, len(exact), name, ids)
+	return findNamed(s.List(ctx, ListPermissionSetsOptions{PageSize: MaxPageSize}), op, "permission set", name,
+		" that the caller can see: it does not exist, or the caller's roles may not see it"+
+			" (only a role in the Global set with /security/read/ sees every set)",
+		func(p *PermissionSet) (string, string) { return p.ID, p.Name })
 }
 
 // Mine returns the permission sets that hold permission among those of the

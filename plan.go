@@ -255,8 +255,7 @@ func (s *RolesService) Apply(ctx context.Context, desired CreateRoleRequest) (*R
 		// Refused as a duplicate, yet the lookup found no such role: a
 		// server whose query compares case-sensitively hid one named in
 		// another case. Read the whole list to find it.
-		named, ferr := sameName(s.List(ctx, ListRolesOptions{PageSize: MaxPageSize}), desired.Name,
-			func(r *RoleSummary) (int, string) { return r.ID, r.Name })
+		named, ferr := sameName(s.List(ctx, ListRolesOptions{PageSize: MaxPageSize}), desired.Name, roleIDName)
 		if ferr != nil || len(named) == 0 {
 			return p, nil, err
 		}

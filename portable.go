@@ -129,7 +129,7 @@ func (r *resolver) id(ctx context.Context, ref portableRef) (int, error) {
 		}
 	} else {
 		var ct *Container
-		if ct, err = r.c.Containers.GetByName(ctx, ref.name); err == nil {
+		if ct, err = r.c.Containers.getByName(ctx, "resolve", ref.name); err == nil {
 			id = ct.ID
 		}
 	}

@@ -274,28 +274,29 @@ func (s *RolesService) GetByName(ctx context.Context, name string) (*Role, error
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	named, err := s.named(ctx, name)
+	found, err := findNamed(s.List(ctx, byNameOptions(name)), "Roles.GetByName", "role", name, "", roleIDName)
 	if err != nil {
 		return nil, err
 	}
-	exact := exactName(named, name, func(r *RoleSummary) string { return r.Name })
-	switch len(exact) {
-	case 0:
-		return nil, fmt.Errorf("keyfactor: Roles.GetByName: no role is named %q: %w", name, ErrNotFound)
-	case 1:
-		return s.getNamed(ctx, "Roles.GetByName", exact[0].ID, name, false)
-	}
-	return nil, fmt.Errorf("keyfactor: Roles.GetByName: %d roles are named %q (ids %s)", len(exact), name, summaryIDs(exact))
+	return s.getNamed(ctx, "Roles.GetByName", found.ID, name, false)
 }
 
 // named lists the roles whose name is name ignoring case, each once.
 func (s *RolesService) named(ctx context.Context, name string) ([]RoleSummary, error) {
+	return sameName(s.List(ctx, byNameOptions(name)), name, roleIDName)
+}
+
+// byNameOptions narrows the role list to name, or reads it all in large
+// pages when the name cannot be queried.
+func byNameOptions(name string) ListRolesOptions {
 	opts := ListRolesOptions{Query: nameQuery(name)}
 	if opts.Query == "" {
 		opts.PageSize = MaxPageSize
 	}
-	return sameName(s.List(ctx, opts), name, func(r *RoleSummary) (int, string) { return r.ID, r.Name })
+	return opts
 }
+
+func roleIDName(r *RoleSummary) (int, string) { return r.ID, r.Name }
 
 // getNamed reads role id, which a list showed under name, and checks that
 // it still has that name (ignoring case when fold is set). A role deleted

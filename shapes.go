@@ -60,6 +60,29 @@ func exactName[T any](items []T, name string, nameOf func(*T) string) []T {
 	return out
 }
 
+// findNamed is a GetByName: the one item of the (narrowed) list whose name
+// is exactly name. None is an error matching ErrNotFound (with why, when
+// the caller may need to know more); several, an error naming their ids.
+func findNamed[T any, K comparable](items iter.Seq2[T, error], op, what, name, why string, idName func(*T) (K, string)) (*T, error) {
+	named, err := sameName(items, name, idName)
+	if err != nil {
+		return nil, err
+	}
+	exact := exactName(named, name, func(x *T) string { _, n := idName(x); return n })
+	switch len(exact) {
+	case 0:
+		return nil, fmt.Errorf("keyfactor: %s: no %s is named %q%s: %w", op, what, name, why, ErrNotFound)
+	case 1:
+		return &exact[0], nil
+	}
+	ids := make([]string, len(exact))
+	for i := range exact {
+		id, _ := idName(&exact[i])
+		ids[i] = fmt.Sprint(id)
+	}
+	return nil, fmt.Errorf("keyfactor: %s: %d %ss are named %q (ids %s)", op, len(exact), what, name, strings.Join(ids, ", "))
+}
+
 // recoverCreate decides a create whose answer may have been lost: when err
 // says its outcome is unknown (and ctx is still live), find reads the object
 // by its identity and returns it when the server holds exactly what was
