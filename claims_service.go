@@ -63,16 +63,8 @@ func claimPath(id int) string { return "Security/Claims/" + strconv.Itoa(id) }
 // List returns every claim matching opts (GET /Security/Claims, API v1),
 // reading page after page as the loop consumes them, as Roles.List does.
 func (s *ClaimsService) List(ctx context.Context, opts ListClaimsOptions) iter.Seq2[Claim, error] {
-	v := newValidator("Claims.List")
-	checkPageSize(v, "PageSize", opts.PageSize)
-	if err := v.err(); err != nil {
-		return failed[Claim](err)
-	}
-	newCall := func() (call, *pageQuery) {
-		q := newPageQuery(opts.Query, opts.PageSize, opts.SortField, opts.Descending)
-		return call{method: http.MethodGet, path: "Security/Claims", version: v1, query: &q}, &q
-	}
-	return paginate(ctx, s.c, newCall, (*claimWire).claim)
+	q := newPageQuery(opts.Query, opts.PageSize, opts.SortField, opts.Descending)
+	return listPlain(ctx, s.c, "Claims.List", "Security/Claims", q, (*claimWire).claim)
 }
 
 // Get returns a claim (GET /Security/Claims/{id}, API v1). An unknown id

@@ -143,16 +143,8 @@ func collectionPath(id int) string { return "CertificateCollections/" + strconv.
 // List returns every collection matching opts (GET /CertificateCollections,
 // API v1), page after page as the loop consumes them.
 func (s *CollectionsService) List(ctx context.Context, opts ListCollectionsOptions) iter.Seq2[Collection, error] {
-	v := newValidator("Collections.List")
-	checkPageSize(v, "PageSize", opts.PageSize)
-	if err := v.err(); err != nil {
-		return failed[Collection](err)
-	}
-	newCall := func() (call, *pageQuery) {
-		q := newPageQuery(opts.Query, opts.PageSize, opts.SortField, opts.Descending)
-		return call{method: http.MethodGet, path: "CertificateCollections", version: v1, query: &q}, &q
-	}
-	return paginate(ctx, s.c, newCall, (*collectionWire).collection)
+	q := newPageQuery(opts.Query, opts.PageSize, opts.SortField, opts.Descending)
+	return listPlain(ctx, s.c, "Collections.List", "CertificateCollections", q, (*collectionWire).collection)
 }
 
 // Get returns a collection (GET /CertificateCollections/{id}, API v1),

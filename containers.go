@@ -136,10 +136,11 @@ func (s *ContainersService) path(ctx context.Context) (string, error) {
 // /CertificateStoreContainers, or /Applications; API v1), page after page
 // as the loop consumes them.
 func (s *ContainersService) List(ctx context.Context, opts ListContainersOptions) iter.Seq2[Container, error] {
+	q := newPageQuery(opts.Query, opts.PageSize, opts.SortField, opts.Descending)
 	v := newValidator("Containers.List")
-	checkPageSize(v, "PageSize", opts.PageSize)
+	checkPageSize(v, "PageSize", q.ReturnLimit)
 	if err := v.err(); err != nil {
-		return failed[Container](err)
+		return failed[Container](err) // before the probe: bad input sends nothing
 	}
 	return func(yield func(Container, error) bool) {
 		base, err := s.path(ctx)
@@ -147,11 +148,7 @@ func (s *ContainersService) List(ctx context.Context, opts ListContainersOptions
 			yield(Container{}, err)
 			return
 		}
-		newCall := func() (call, *pageQuery) {
-			q := newPageQuery(opts.Query, opts.PageSize, opts.SortField, opts.Descending)
-			return call{method: http.MethodGet, path: base, version: v1, query: &q}, &q
-		}
-		for c, err := range paginate(ctx, s.c, newCall, (*containerWire).container) {
+		for c, err := range listPlain(ctx, s.c, "Containers.List", base, q, (*containerWire).container) {
 			if !yield(c, err) {
 				return
 			}

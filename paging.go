@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"iter"
+	"net/http"
 )
 
 // Keyfactor's list endpoints page with PageReturned (1-based) and
@@ -50,6 +51,21 @@ func checkPageSize(v *validator, field string, pageSize int) {
 	if pageSize < 0 || pageSize > MaxPageSize {
 		v.addf(field, "must be between 0 (the default, %d) and %d, got %d", DefaultPageSize, MaxPageSize, pageSize)
 	}
+}
+
+// listPlain is the List of a v1 endpoint whose query is paging and sorting
+// only: q's page size checked under op, then every page of path.
+func listPlain[W, T any](ctx context.Context, c *Client, op, path string, q pageQuery, convert func(*W) T) iter.Seq2[T, error] {
+	v := newValidator(op)
+	checkPageSize(v, "PageSize", q.ReturnLimit) // 0 was made DefaultPageSize
+	if err := v.err(); err != nil {
+		return failed[T](err)
+	}
+	newCall := func() (call, *pageQuery) {
+		q := q // each walk pages its own copy
+		return call{method: http.MethodGet, path: path, version: v1, query: &q}, &q
+	}
+	return paginate(ctx, c, newCall, convert)
 }
 
 // paginate yields every item of a list endpoint, fetching a page only when

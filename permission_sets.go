@@ -76,16 +76,8 @@ func permissionSetPath(id string) string { return "PermissionSets/" + url.PathEs
 // API v1), reading page after page as the loop consumes them, as
 // Roles.List does.
 func (s *PermissionSetsService) List(ctx context.Context, opts ListPermissionSetsOptions) iter.Seq2[PermissionSet, error] {
-	v := newValidator("PermissionSets.List")
-	checkPageSize(v, "PageSize", opts.PageSize)
-	if err := v.err(); err != nil {
-		return failed[PermissionSet](err)
-	}
-	newCall := func() (call, *pageQuery) {
-		q := newPageQuery("", opts.PageSize, opts.SortField, opts.Descending)
-		return call{method: http.MethodGet, path: "PermissionSets", version: v1, query: &q}, &q
-	}
-	return paginate(ctx, s.c, newCall, func(p *PermissionSet) PermissionSet { return *p })
+	q := newPageQuery("", opts.PageSize, opts.SortField, opts.Descending)
+	return listPlain(ctx, s.c, "PermissionSets.List", "PermissionSets", q, func(p *PermissionSet) PermissionSet { return *p })
 }
 
 // Get returns a permission set (GET /PermissionSets/{id}, API v1). id must
