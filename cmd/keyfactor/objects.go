@@ -236,9 +236,27 @@ func collectionList(a *app, fs *pflag.FlagSet) func(context.Context, []string) e
 }
 
 func collectionGet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
-	name := fs.String("name", "", "the collection with exactly this name, instead of ID")
+	return getByIDOrName(a, fs, "collection",
+		func(ctx context.Context, c *keyfactor.Client, id int) (*keyfactor.Collection, error) {
+			return c.Collections.Get(ctx, id)
+		},
+		func(ctx context.Context, c *keyfactor.Client, name string) (*keyfactor.Collection, error) {
+			return c.Collections.GetByName(ctx, name)
+		},
+		func(w io.Writer, col *keyfactor.Collection) {
+			fmt.Fprintf(w, "collection %d %q\n  description: %s\n  content: %s\n  certificates: %d\n", col.ID, col.Name,
+				col.Description, col.Content, col.EstimatedCertCount)
+		})
+}
+
+// getByIDOrName is a "get ID | --name NAME" command for what.
+func getByIDOrName[T any](a *app, fs *pflag.FlagSet, what string,
+	byID func(context.Context, *keyfactor.Client, int) (*T, error),
+	byName func(context.Context, *keyfactor.Client, string) (*T, error),
+	text func(io.Writer, *T)) func(context.Context, []string) error {
+	name := fs.String("name", "", "the "+what+" with exactly this name, instead of ID")
 	return func(ctx context.Context, args []string) error {
-		id, byName, err := byIDOrName(args, fs, "collection")
+		id, named, err := byIDOrName(args, fs, what)
 		if err != nil {
 			return err
 		}
@@ -246,19 +264,16 @@ func collectionGet(a *app, fs *pflag.FlagSet) func(context.Context, []string) er
 		if err != nil {
 			return err
 		}
-		var col *keyfactor.Collection
-		if byName {
-			col, err = c.Collections.GetByName(ctx, *name)
+		var x *T
+		if named {
+			x, err = byName(ctx, c, *name)
 		} else {
-			col, err = c.Collections.Get(ctx, id)
+			x, err = byID(ctx, c, id)
 		}
 		if err != nil {
 			return err
 		}
-		return a.print(col, func(w io.Writer) {
-			fmt.Fprintf(w, "collection %d %q\n  description: %s\n  content: %s\n  certificates: %d\n", col.ID, col.Name,
-				col.Description, col.Content, col.EstimatedCertCount)
-		})
+		return a.print(x, func(w io.Writer) { text(w, x) })
 	}
 }
 
@@ -282,28 +297,15 @@ func containerList(a *app, fs *pflag.FlagSet) func(context.Context, []string) er
 }
 
 func containerGet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
-	name := fs.String("name", "", "the container with exactly this name, instead of ID")
-	return func(ctx context.Context, args []string) error {
-		id, byName, err := byIDOrName(args, fs, "container")
-		if err != nil {
-			return err
-		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
-		var ct *keyfactor.Container
-		if byName {
-			ct, err = c.Containers.GetByName(ctx, *name)
-		} else {
-			ct, err = c.Containers.Get(ctx, id)
-		}
-		if err != nil {
-			return err
-		}
-		return a.print(ct, func(w io.Writer) {
+	return getByIDOrName(a, fs, "container",
+		func(ctx context.Context, c *keyfactor.Client, id int) (*keyfactor.Container, error) {
+			return c.Containers.Get(ctx, id)
+		},
+		func(ctx context.Context, c *keyfactor.Client, name string) (*keyfactor.Container, error) {
+			return c.Containers.GetByName(ctx, name)
+		},
+		func(w io.Writer, ct *keyfactor.Container) {
 			fmt.Fprintf(w, "container %d %q\n  store type: %d\n  stores: %d\n  schedule: %s\n", ct.ID, ct.Name, ct.CertStoreType,
 				ct.StoreCount, orNone(ct.Schedule))
 		})
-	}
 }
