@@ -352,30 +352,20 @@ var certQueryFields = []string{"Thumbprint", "SerialNumber", "IssuedCN", "Issued
 // fields, collection scoping, revoked and expired filtering, paging and
 // sorting (Id, IssuedCN, NotAfter).
 func (s *Server) listCertificates(c *reqCtx) {
-	q, problem := strictQuery(c.r, "QueryString", "PageReturned", "ReturnLimit", "SortField", "SortAscending",
+	lr, ok := c.listQuery([]string{"Id", "IssuedCN", "NotAfter"}, certQueryFields,
 		"IncludeRevoked", "IncludeExpired", "collectionId", "includeLocations", "includeMetadata", "includeHasPrivateKey")
-	if problem != "" {
-		writeError(c.w, http.StatusBadRequest, codeBadQuery, problem)
+	if !ok {
 		return
 	}
-	p, problem := parsePaging(q, "Id", "IssuedCN", "NotAfter")
-	if problem != "" {
-		writeError(c.w, http.StatusBadRequest, codeBadQuery, problem)
-		return
-	}
-	clauses, err := parseQuery(q("QueryString"), certQueryFields...)
+	q, clauses, p := lr.get, lr.clauses, lr.paging
 	collection, okCol := queryInt(q("collectionId"))
 	revoked, ok1 := queryBool(q("IncludeRevoked"))
 	expired, ok2 := queryBool(q("IncludeExpired"))
 	metadata, ok3 := queryBool(q("includeMetadata"))
 	hasKey, ok4 := queryBool(q("includeHasPrivateKey"))
 	locations, ok5 := queryBool(q("includeLocations"))
-	if err != nil || !okCol || !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
-		msg := "Invalid query parameters."
-		if err != nil {
-			msg = "Invalid query: " + err.Error() + "."
-		}
-		writeError(c.w, http.StatusBadRequest, codeBadQuery, msg)
+	if !okCol || !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
+		writeError(c.w, http.StatusBadRequest, codeBadQuery, "Invalid query parameters.")
 		return
 	}
 	if !c.readCert(collection) {
@@ -411,12 +401,7 @@ func (s *Server) listCertificates(c *reqCtx) {
 		}
 		return a.ID < b.ID
 	})
-	start, end := p.window(len(found))
-	out := make([]certificateOut, 0, end-start)
-	for _, cert := range found[start:end] {
-		out = append(out, s.certOut(cert, metadata, hasKey, locations))
-	}
-	writeJSON(c.w, http.StatusOK, out)
+	writePage(c, p, found, func(cert *Certificate) certificateOut { return s.certOut(cert, metadata, hasKey, locations) })
 }
 
 func certField(c *Certificate, field string) string {

@@ -170,21 +170,11 @@ func (s *Server) claimFromPath(c *reqCtx, need perm, idText string) *sharedClaim
 // integer), ClaimValue, ADClaimValue and Description; paging; sorting by
 // Provider (the scheme, the default), Id or ClaimValue.
 func (s *Server) listClaims(c *reqCtx) {
-	q, problem := strictQuery(c.r, "QueryString", "PageReturned", "ReturnLimit", "SortField", "SortAscending")
-	if problem != "" {
-		writeError(c.w, http.StatusBadRequest, codeBadQuery, problem)
+	lr, ok := c.listQuery([]string{"Provider", "Id", "ClaimValue"}, []string{"ClaimType", "ClaimValue", "ADClaimValue", "Description"})
+	if !ok {
 		return
 	}
-	p, problem := parsePaging(q, "Provider", "Id", "ClaimValue")
-	if problem != "" {
-		writeError(c.w, http.StatusBadRequest, codeBadQuery, problem)
-		return
-	}
-	clauses, err := parseQuery(q("QueryString"), "ClaimType", "ClaimValue", "ADClaimValue", "Description")
-	if err != nil {
-		writeError(c.w, http.StatusBadRequest, codeBadQuery, "Invalid query: "+err.Error()+".")
-		return
-	}
+	clauses, p := lr.clauses, lr.paging
 	var found []*sharedClaim
 	for _, sc := range s.claims {
 		field := func(f string) string {
@@ -213,12 +203,7 @@ func (s *Server) listClaims(c *reqCtx) {
 		}
 		return a.id < b.id
 	})
-	start, end := p.window(len(found))
-	out := []claimOut{}
-	for _, sc := range found[start:end] {
-		out = append(out, sc.out())
-	}
-	writeJSON(c.w, http.StatusOK, out)
+	writePage(c, p, found, (*sharedClaim).out)
 }
 
 func (s *Server) createClaim(c *reqCtx) {
@@ -437,21 +422,11 @@ func (s *Server) collectionByIDOrName(seg string) *Collection {
 }
 
 func (s *Server) listCollections(c *reqCtx) {
-	q, problem := strictQuery(c.r, "QueryString", "PageReturned", "ReturnLimit", "SortField", "SortAscending")
-	if problem != "" {
-		writeError(c.w, http.StatusBadRequest, codeBadQuery, problem)
+	lr, ok := c.listQuery([]string{"Id", "Name"}, []string{"Name", "Query", "Favorite"})
+	if !ok {
 		return
 	}
-	p, problem := parsePaging(q, "Id", "Name")
-	if problem != "" {
-		writeError(c.w, http.StatusBadRequest, codeBadQuery, problem)
-		return
-	}
-	clauses, err := parseQuery(q("QueryString"), "Name", "Query", "Favorite")
-	if err != nil {
-		writeError(c.w, http.StatusBadRequest, codeBadQuery, "Invalid query: "+err.Error()+".")
-		return
-	}
+	clauses, p := lr.clauses, lr.paging
 	var found []*Collection
 	for _, col := range s.collections {
 		field := func(f string) string {
@@ -477,12 +452,7 @@ func (s *Server) listCollections(c *reqCtx) {
 		}
 		return a.ID < b.ID
 	})
-	start, end := p.window(len(found))
-	out := []collectionOut{}
-	for _, col := range found[start:end] {
-		out = append(out, s.collectionOut(col))
-	}
-	writeJSON(c.w, http.StatusOK, out)
+	writePage(c, p, found, s.collectionOut)
 }
 
 // writeCollection serves a create (POST), a copy (POST .../Copy) and a full
@@ -636,21 +606,11 @@ func (s *Server) serveContainers(c *reqCtx, seg []string) {
 		writeJSON(c.w, http.StatusOK, out)
 		return
 	}
-	q, problem := strictQuery(c.r, "QueryString", "PageReturned", "ReturnLimit", "SortField", "SortAscending")
-	if problem != "" {
-		writeError(c.w, http.StatusBadRequest, codeBadQuery, problem)
+	lr, ok := c.listQuery([]string{"Id", "Name"}, []string{"Name", "Id", "CertStoreType"})
+	if !ok {
 		return
 	}
-	p, problem := parsePaging(q, "Id", "Name")
-	if problem != "" {
-		writeError(c.w, http.StatusBadRequest, codeBadQuery, problem)
-		return
-	}
-	clauses, err := parseQuery(q("QueryString"), "Name", "Id", "CertStoreType")
-	if err != nil {
-		writeError(c.w, http.StatusBadRequest, codeBadQuery, "Invalid query: "+err.Error()+".")
-		return
-	}
+	clauses, p := lr.clauses, lr.paging
 	var found []*Container
 	for _, ct := range s.containers {
 		field := func(f string) string {
@@ -676,16 +636,13 @@ func (s *Server) serveContainers(c *reqCtx, seg []string) {
 		}
 		return a.ID < b.ID
 	})
-	start, end := p.window(len(found))
-	out := []containerListOut{}
-	for _, ct := range found[start:end] {
+	writePage(c, p, found, func(ct *Container) containerListOut {
 		item := containerListOut{ID: ct.ID, Name: ct.Name, OverwriteSchedules: ct.OverwriteSchedules, CertStoreType: ct.CertStoreType,
 			StoreCount: s.storesIn(ct.ID)}
 		if ct.IntervalMinutes > 0 {
 			text := fmt.Sprintf("*/%d * * * *", ct.IntervalMinutes)
 			item.Schedule = &text
 		}
-		out = append(out, item)
-	}
-	writeJSON(c.w, http.StatusOK, out)
+		return item
+	})
 }

@@ -175,3 +175,48 @@ func strictQuery(r *http.Request, allowed ...string) (func(string) string, strin
 	}
 	return q.Get, ""
 }
+
+// listRequest is a list request's query, read by listQuery.
+type listRequest struct {
+	get     func(string) string // any parameter, for the endpoint's own
+	paging  paging
+	clauses []clause // the QueryString's
+}
+
+// listQuery reads a list request's query: paging, sorting by one of
+// sortFields (the first is the default), a QueryString over queryFields
+// (none: accepted and ignored, as some endpoints do) and the extra
+// parameters the endpoint adds. A bad one is answered with Command's 400
+// here, and ok is false.
+func (c *reqCtx) listQuery(sortFields, queryFields []string, extra ...string) (listRequest, bool) {
+	allowed := append([]string{"QueryString", "PageReturned", "ReturnLimit", "SortField", "SortAscending"}, extra...)
+	get, problem := strictQuery(c.r, allowed...)
+	var lr listRequest
+	if problem == "" {
+		lr.get = get
+		lr.paging, problem = parsePaging(get, sortFields...)
+	}
+	if problem == "" && len(queryFields) > 0 {
+		clauses, err := parseQuery(get("QueryString"), queryFields...)
+		if err != nil {
+			problem = "Invalid query: " + err.Error() + "."
+		}
+		lr.clauses = clauses
+	}
+	if problem != "" {
+		writeError(c.w, http.StatusBadRequest, codeBadQuery, problem)
+		return lr, false
+	}
+	return lr, true
+}
+
+// writePage answers with the part of the sorted items p selects, each
+// made into its wire form by out; an empty page is [].
+func writePage[T, O any](c *reqCtx, p paging, sorted []T, out func(T) O) {
+	start, end := p.window(len(sorted))
+	page := make([]O, 0, end-start)
+	for _, x := range sorted[start:end] {
+		page = append(page, out(x))
+	}
+	writeJSON(c.w, http.StatusOK, page)
+}

@@ -434,21 +434,11 @@ func (s *Server) listRoles(c *reqCtx) {
 	if !c.require(perm{path: "/security/read/"}, "read security roles") {
 		return
 	}
-	q, problem := strictQuery(c.r, "QueryString", "PageReturned", "ReturnLimit", "SortField", "SortAscending", "Validate")
-	if problem != "" {
-		writeError(c.w, http.StatusBadRequest, codeBadQuery, problem)
+	lr, ok := c.listQuery([]string{"Name", "Id"}, []string{"Name"}, "Validate")
+	if !ok {
 		return
 	}
-	p, problem := parsePaging(q, "Name", "Id")
-	if problem != "" {
-		writeError(c.w, http.StatusBadRequest, codeBadQuery, problem)
-		return
-	}
-	clauses, err := parseQuery(q("QueryString"), "Name")
-	if err != nil {
-		writeError(c.w, http.StatusBadRequest, codeBadQuery, "Invalid query: "+err.Error()+".")
-		return
-	}
+	clauses, p := lr.clauses, lr.paging
 	var found []*storedRole
 	for _, r := range s.sortedRoles() {
 		if matches(clauses, func(string) string { return r.Name }) {
@@ -465,17 +455,13 @@ func (s *Server) listRoles(c *reqCtx) {
 		}
 		return strings.ToLower(a.Name) < strings.ToLower(b.Name)
 	})
-	start, end := p.window(len(found))
-	out := []any{}
-	for _, r := range found[start:end] {
+	writePage(c, p, found, func(r *storedRole) any {
 		if c.version == 2 {
-			out = append(out, roleSummaryOut{ID: r.ID, Name: r.Name, EmailAddress: r.EmailAddress, Immutable: r.Immutable,
-				PermissionSetID: r.PermissionSetID, ClaimsCount: len(r.Claims)})
-		} else {
-			out = append(out, r.v1())
+			return roleSummaryOut{ID: r.ID, Name: r.Name, EmailAddress: r.EmailAddress, Immutable: r.Immutable,
+				PermissionSetID: r.PermissionSetID, ClaimsCount: len(r.Claims)}
 		}
-	}
-	writeJSON(c.w, http.StatusOK, out)
+		return r.v1()
+	})
 }
 
 // updateRole serves PUT /Security/Roles (v2): a full replace, as on Command.

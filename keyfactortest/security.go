@@ -179,16 +179,11 @@ func (s *Server) listPermissionSets(c *reqCtx) {
 	if !c.require(perm{path: "/security/read/"}, "read permission sets") {
 		return
 	}
-	q, problem := strictQuery(c.r, "QueryString", "PageReturned", "ReturnLimit", "SortField", "SortAscending")
-	if problem != "" {
-		writeError(c.w, http.StatusBadRequest, codeBadQuery, problem)
+	lr, ok := c.listQuery([]string{"Id", "Name"}, nil)
+	if !ok {
 		return
 	}
-	p, problem := parsePaging(q, "Id", "Name")
-	if problem != "" {
-		writeError(c.w, http.StatusBadRequest, codeBadQuery, problem)
-		return
-	}
+	p := lr.paging
 	var found []*permissionSet
 	for _, set := range s.sortedSets() {
 		if c.visible(set) {
@@ -205,12 +200,7 @@ func (s *Server) listPermissionSets(c *reqCtx) {
 		}
 		return strings.ToLower(a.id) < strings.ToLower(b.id)
 	})
-	start, end := p.window(len(found))
-	out := []permissionSetOut{}
-	for _, set := range found[start:end] {
-		out = append(out, set.out())
-	}
-	writeJSON(c.w, http.StatusOK, out)
+	writePage(c, p, found, (*permissionSet).out)
 }
 
 func (s *Server) myPermissionSets(c *reqCtx) {
