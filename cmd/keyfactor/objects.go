@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"strconv"
 	"strings"
 
@@ -62,21 +63,32 @@ func (a *app) printClaim(c *keyfactor.Claim) error {
 }
 
 func claimList(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
-	query := fs.StringP("query", "q", "", `Keyfactor query, e.g. 'ClaimType -eq 4 AND ClaimValue -startswith "pki"'`)
-	pageSize := fs.Int("page-size", 0, "claims per request (default 100, at most 1000)")
+	return listCommand(a, fs, "claim", `Keyfactor query, e.g. 'ClaimType -eq 4 AND ClaimValue -startswith "pki"'`,
+		func(ctx context.Context, c *keyfactor.Client, query string, pageSize int) iter.Seq2[keyfactor.Claim, error] {
+			return c.Claims.List(ctx, keyfactor.ListClaimsOptions{Query: query, PageSize: pageSize})
+		},
+		"ID\tTYPE\tVALUE\tSCHEME\tDESCRIPTION", func(cl keyfactor.Claim) string {
+			return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", cl.ID, cl.ClaimType, cl.ClaimValue, cl.ProviderAuthenticationScheme, cl.Description)
+		})
+}
+
+// listCommand is a "list [--query Q] [--page-size N]" command for what:
+// one JSON line per item, or a table with --output text.
+func listCommand[T any](a *app, fs *pflag.FlagSet, what, queryHelp string,
+	list func(context.Context, *keyfactor.Client, string, int) iter.Seq2[T, error],
+	header string, row func(T) string) func(context.Context, []string) error {
+	query := fs.StringP("query", "q", "", queryHelp)
+	pageSize := fs.Int("page-size", 0, what+"s per request (default 100, at most 1000)")
 	return func(ctx context.Context, args []string) error {
 		a.followUps = "further pages are read while pages come back full"
 		if len(args) != 0 {
-			return usagef("claim list takes no arguments; use --query")
+			return usagef("%s list takes no arguments; use --query", what)
 		}
 		c, err := a.client()
 		if err != nil {
 			return err
 		}
-		return stream(a, c.Claims.List(ctx, keyfactor.ListClaimsOptions{Query: *query, PageSize: *pageSize}),
-			"ID\tTYPE\tVALUE\tSCHEME\tDESCRIPTION", func(cl keyfactor.Claim) string {
-				return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", cl.ID, cl.ClaimType, cl.ClaimValue, cl.ProviderAuthenticationScheme, cl.Description)
-			})
+		return stream(a, list(ctx, c, *query, *pageSize), header, row)
 	}
 }
 
@@ -217,22 +229,13 @@ func byIDOrName(args []string, fs *pflag.FlagSet, what string) (id int, byName b
 }
 
 func collectionList(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
-	query := fs.StringP("query", "q", "", `Keyfactor query over Name, Query and Favorite, e.g. 'Name -startswith "Web"'`)
-	pageSize := fs.Int("page-size", 0, "collections per request (default 100, at most 1000)")
-	return func(ctx context.Context, args []string) error {
-		a.followUps = "further pages are read while pages come back full"
-		if len(args) != 0 {
-			return usagef("collection list takes no arguments; use --query")
-		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
-		return stream(a, c.Collections.List(ctx, keyfactor.ListCollectionsOptions{Query: *query, PageSize: *pageSize}),
-			"ID\tNAME\tCERTIFICATES\tCONTENT", func(col keyfactor.Collection) string {
-				return fmt.Sprintf("%d\t%s\t%d\t%s", col.ID, col.Name, col.EstimatedCertCount, col.Content)
-			})
-	}
+	return listCommand(a, fs, "collection", `Keyfactor query over Name, Query and Favorite, e.g. 'Name -startswith "Web"'`,
+		func(ctx context.Context, c *keyfactor.Client, query string, pageSize int) iter.Seq2[keyfactor.Collection, error] {
+			return c.Collections.List(ctx, keyfactor.ListCollectionsOptions{Query: query, PageSize: pageSize})
+		},
+		"ID\tNAME\tCERTIFICATES\tCONTENT", func(col keyfactor.Collection) string {
+			return fmt.Sprintf("%d\t%s\t%d\t%s", col.ID, col.Name, col.EstimatedCertCount, col.Content)
+		})
 }
 
 func collectionGet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
@@ -278,22 +281,13 @@ func getByIDOrName[T any](a *app, fs *pflag.FlagSet, what string,
 }
 
 func containerList(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
-	query := fs.StringP("query", "q", "", `Keyfactor query over Name, Id and CertStoreType, e.g. 'Name -startswith "IIS"'`)
-	pageSize := fs.Int("page-size", 0, "containers per request (default 100, at most 1000)")
-	return func(ctx context.Context, args []string) error {
-		a.followUps = "further pages are read while pages come back full"
-		if len(args) != 0 {
-			return usagef("container list takes no arguments; use --query")
-		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
-		return stream(a, c.Containers.List(ctx, keyfactor.ListContainersOptions{Query: *query, PageSize: *pageSize}),
-			"ID\tNAME\tSTORE TYPE\tSTORES\tSCHEDULE", func(ct keyfactor.Container) string {
-				return fmt.Sprintf("%d\t%s\t%d\t%d\t%s", ct.ID, ct.Name, ct.CertStoreType, ct.StoreCount, ct.Schedule)
-			})
-	}
+	return listCommand(a, fs, "container", `Keyfactor query over Name, Id and CertStoreType, e.g. 'Name -startswith "IIS"'`,
+		func(ctx context.Context, c *keyfactor.Client, query string, pageSize int) iter.Seq2[keyfactor.Container, error] {
+			return c.Containers.List(ctx, keyfactor.ListContainersOptions{Query: query, PageSize: pageSize})
+		},
+		"ID\tNAME\tSTORE TYPE\tSTORES\tSCHEDULE", func(ct keyfactor.Container) string {
+			return fmt.Sprintf("%d\t%s\t%d\t%d\t%s", ct.ID, ct.Name, ct.CertStoreType, ct.StoreCount, ct.Schedule)
+		})
 }
 
 func containerGet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
