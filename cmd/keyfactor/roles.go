@@ -221,27 +221,22 @@ func roleApply(a *app, fs *pflag.FlagSet) func(context.Context, []string) error 
 		if err := a.preflight(ctx, c, "role apply", needs...); err != nil {
 			return err
 		}
-		var first error
-		changed := false
-		for _, d := range desired {
+		return a.applyEach(len(desired), *planOnly, func(i int) (bool, error) {
+			d := desired[i]
 			var p *keyfactor.RolePlan
 			var role *keyfactor.Role
+			var err error
 			if *planOnly {
 				p, err = c.Roles.Plan(ctx, d)
 			} else {
 				p, role, err = c.Roles.Apply(ctx, d)
 			}
 			if err != nil && (p == nil || errors.Is(err, keyfactor.ErrDryRun)) {
-				if first == nil {
-					first = err
+				if a.dry == nil {
+					a.printPlan(planOut{Name: d.Name, Error: oneLine(err.Error())}, nil)
 				}
-				if a.dry != nil {
-					return err // a dry run shows the first request only
-				}
-				a.printPlan(planOut{Name: d.Name, Error: oneLine(err.Error())}, nil)
-				continue
+				return false, err
 			}
-			changed = changed || p.Action != keyfactor.ActionNone
 			out := planOut{Name: d.Name, Action: p.Action, Changes: p.Changes}
 			switch {
 			case p.Current != nil:
@@ -251,20 +246,38 @@ func roleApply(a *app, fs *pflag.FlagSet) func(context.Context, []string) error 
 			}
 			if err != nil {
 				out.Error = oneLine(err.Error())
-				if first == nil {
-					first = err
-				}
 			}
 			a.printPlan(out, &d)
-		}
-		switch {
-		case first != nil:
-			return first
-		case *planOnly && changed:
-			return errChangesPending
-		}
-		return nil
+			return p.Action != keyfactor.ActionNone, err
+		})
 	}
+}
+
+// applyEach is the loop of role apply --file and permission-set apply:
+// step plans or applies item i, prints its outcome and reports whether it
+// changes anything. A failed item does not stop the others, except in a
+// dry run, which shows the first request only. The first failure is the
+// command's error; without one, --plan with changes is exit 8.
+func (a *app) applyEach(n int, planOnly bool, step func(i int) (changed bool, err error)) error {
+	var first error
+	changed := false
+	for i := range n {
+		ch, err := step(i)
+		changed = changed || ch
+		if err != nil && first == nil {
+			first = err
+		}
+		if err != nil && a.dry != nil {
+			return err
+		}
+	}
+	switch {
+	case first != nil:
+		return first
+	case planOnly && changed:
+		return errChangesPending
+	}
+	return nil
 }
 
 func roleValidate(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {

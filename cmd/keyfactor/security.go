@@ -203,27 +203,22 @@ func permissionSetApply(a *app, fs *pflag.FlagSet) func(context.Context, []strin
 				return err
 			}
 		}
-		var first error
-		changed := false
-		for _, d := range desired {
+		return a.applyEach(len(desired), *planOnly, func(i int) (bool, error) {
+			d := desired[i]
 			var p *keyfactor.PermissionSetPlan
 			var set *keyfactor.PermissionSet
+			var err error
 			if *planOnly {
 				p, err = c.PermissionSets.Plan(ctx, d)
 			} else {
 				p, set, err = c.PermissionSets.Apply(ctx, d)
 			}
 			if err != nil && (p == nil || errors.Is(err, keyfactor.ErrDryRun)) {
-				if first == nil {
-					first = err
+				if a.dry == nil {
+					a.printPlan(planOut{Name: d.Name, Error: oneLine(err.Error())}, nil)
 				}
-				if a.dry != nil {
-					return err
-				}
-				a.printPlan(planOut{Name: d.Name, Error: oneLine(err.Error())}, nil)
-				continue
+				return false, err
 			}
-			changed = changed || p.Action != keyfactor.ActionNone
 			out := setPlanOut{Name: d.Name, Action: p.Action, Changes: p.Changes}
 			switch {
 			case p.Current != nil:
@@ -233,19 +228,10 @@ func permissionSetApply(a *app, fs *pflag.FlagSet) func(context.Context, []strin
 			}
 			if err != nil {
 				out.Error = oneLine(err.Error())
-				if first == nil {
-					first = err
-				}
 			}
 			a.printSetPlan(out, d)
-		}
-		switch {
-		case first != nil:
-			return first
-		case *planOnly && changed:
-			return errChangesPending
-		}
-		return nil
+			return p.Action != keyfactor.ActionNone, err
+		})
 	}
 }
 
