@@ -191,9 +191,23 @@ func TestReadingInputIsBounded(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // let it block on the FIFO; the signal is the test
+	// The FIFO opens for writing once the command holds its read end: it
+	// is then blocked reading, its signal handling long set up. Keeping the
+	// write end open keeps it blocked until the signal.
+	var w *os.File
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); w == nil && time.Now().Before(deadline); {
+		if w, err = os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err != nil {
+			w = nil
+			time.Sleep(time.Millisecond)
+		}
+	}
+	if w == nil {
+		t.Fatalf("the command never opened the FIFO: %v", err)
+	}
+	defer w.Close()
 	_ = cmd.Process.Signal(os.Interrupt)
-	err := cmd.Wait()
+	err = cmd.Wait()
 	if code := cmd.ProcessState.ExitCode(); code != 130 {
 		t.Errorf("interrupt while reading: exit %d (%v)", code, err)
 	}

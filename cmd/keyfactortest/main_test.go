@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -204,6 +205,10 @@ func TestSIGTERMLetsRequestsFinish(t *testing.T) {
 	req, _ := http.NewRequest("GET", env["KEYFACTORTEST_URL"]+"/Security/Roles/1", nil)
 	req.SetBasicAuth(`KEYFACTOR\admin`, env["KEYFACTOR_PASSWORD"])
 	req.Header.Set("x-keyfactor-requested-with", "APIClient")
+	sent := make(chan struct{})
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { close(sent) },
+	}))
 	answered := make(chan int, 1)
 	go func() {
 		resp, err := http.DefaultClient.Do(req)
@@ -214,7 +219,11 @@ func TestSIGTERMLetsRequestsFinish(t *testing.T) {
 		resp.Body.Close()
 		answered <- resp.StatusCode
 	}()
-	time.Sleep(200 * time.Millisecond) // the request is in flight; the signal is the test
+	// Sent, then given time to be picked up: a connection still in the
+	// listener's backlog is not in flight yet. The fake holds the request
+	// for 700ms, so 200ms leaves a wide margin on either side.
+	<-sent
+	time.Sleep(200 * time.Millisecond)
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
