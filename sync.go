@@ -20,7 +20,9 @@ type SyncOptions struct {
 	// for writing; 0 means DefaultBulkConcurrency.
 	Concurrency int
 	// Prune deletes the stored roles the desired set does not name, except
-	// the immutable built-in role and the names in Protect. Off, Sync never
+	// the immutable built-in role and the names in Protect. Each is read
+	// again just before its DELETE: one renamed since the list is not
+	// deleted (its item's error matches ErrConflict). Off, Sync never
 	// deletes.
 	Prune bool
 	// Protect names roles Prune never deletes, compared ignoring case.
@@ -238,7 +240,7 @@ func (s *RolesService) syncWrite(ctx context.Context, op string, item *SyncItem,
 	case ActionNone:
 		return nil
 	case ActionDelete:
-		return s.Delete(ctx, item.Plan.Current.ID)
+		return s.prune(ctx, op, item.Plan.Current)
 	case ActionCreate:
 		_, err := s.create(ctx, op, desired[i], false)
 		return err
@@ -314,6 +316,26 @@ func (r *roleReads) get(ctx context.Context, id int) (*Role, error) {
 }
 
 func (r *roleReads) wait() { r.wg.Wait() }
+
+// prune deletes a role the list showed and the desired set does not name,
+// after reading it again: a role renamed since the list (perhaps to a name
+// the set or Protect holds) or made immutable is not deleted, and one
+// already gone is done.
+func (s *RolesService) prune(ctx context.Context, op string, listed *Role) error {
+	role, err := s.get(ctx, listed.ID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	case !strings.EqualFold(role.Name, listed.Name):
+		return fmt.Errorf("keyfactor: %s: role %d, listed as %q, is now named %q: renamed since the list, so not deleted: %w",
+			op, listed.ID, listed.Name, role.Name, ErrConflict)
+	case role.Immutable:
+		return fmt.Errorf("keyfactor: %s: role %d %q is immutable: not deleted: %w", op, role.ID, role.Name, ErrImmutable)
+	}
+	return s.Delete(ctx, listed.ID)
+}
 
 // progressOf serializes calls to fn, counting them.
 func progressOf(fn func(SyncEvent), total int) func(SyncItem) {
