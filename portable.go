@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,35 +46,40 @@ func splitPortable(p string) (path string, ref portableRef, ok bool) {
 	return p[:open+1], portableRef{kind, name}, true
 }
 
-// hasPortable reports whether any permission names a scope.
-func hasPortable(perms []string) bool {
-	for _, p := range perms {
-		if _, _, ok := splitPortable(p); ok {
-			return true
+// rewriteScopes returns perms with each named scope replaced by what
+// replace makes of permission i, split into its path and scope; perms
+// itself when none names a scope.
+func rewriteScopes(perms []string, replace func(i int, path string, ref portableRef) (string, error)) ([]string, error) {
+	var out []string
+	for i, p := range perms {
+		path, ref, ok := splitPortable(p)
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(perms)
+		}
+		var err error
+		if out[i], err = replace(i, path, ref); err != nil {
+			return nil, err
 		}
 	}
-	return false
+	if out == nil {
+		return perms, nil
+	}
+	return out, nil
 }
 
 // withPlaceholders replaces each named scope with a stand-in id, distinct
 // per name, so the grammar and redundancy rules can be checked offline.
 func withPlaceholders(perms []string) []string {
-	if !hasPortable(perms) {
-		return perms
-	}
 	ids := map[portableRef]int{}
-	out := make([]string, len(perms))
-	for i, p := range perms {
-		path, ref, ok := splitPortable(p)
-		if !ok {
-			out[i] = p
-			continue
-		}
+	out, _ := rewriteScopes(perms, func(_ int, path string, ref portableRef) (string, error) {
 		if _, seen := ids[ref]; !seen {
 			ids[ref] = 1<<31 - 1 - len(ids) // far from any real id
 		}
-		out[i] = path + strconv.Itoa(ids[ref]) + "/"
-	}
+		return path + strconv.Itoa(ids[ref]) + "/", nil
+	})
 	return out
 }
 
@@ -90,28 +96,17 @@ func newResolver(c *Client) *resolver { return &resolver{c: c, ids: map[portable
 // that resolves to nothing is reported into v under the permission's
 // field (field(i)); other failures are returned.
 func (r *resolver) resolve(ctx context.Context, perms []string, v *validator, field func(int) string) ([]string, error) {
-	if !hasPortable(perms) {
-		return perms, nil
-	}
-	out := make([]string, len(perms))
-	for i, p := range perms {
-		path, ref, ok := splitPortable(p)
-		if !ok {
-			out[i] = p
-			continue
-		}
+	return rewriteScopes(perms, func(i int, path string, ref portableRef) (string, error) {
 		id, err := r.id(ctx, ref)
-		if err != nil {
-			return nil, err
+		switch {
+		case err != nil:
+			return "", err
+		case id == 0:
+			v.addf(field(i), "%q: no %s is named %q", perms[i], ref.kind, ref.name)
+			return perms[i], nil
 		}
-		if id == 0 {
-			v.addf(field(i), "%q: no %s is named %q", p, ref.kind, ref.name)
-			out[i] = p
-			continue
-		}
-		out[i] = path + strconv.Itoa(id) + "/"
-	}
-	return out, nil
+		return path + strconv.Itoa(id) + "/", nil
+	})
 }
 
 func (r *resolver) id(ctx context.Context, ref portableRef) (int, error) {
