@@ -140,7 +140,7 @@ func (s *PermissionSetsService) Mine(ctx context.Context, permission string) ([]
 	if err := s.c.do(ctx, call{method: http.MethodGet, path: "PermissionSets/My", version: v1, query: q}, &sets); err != nil {
 		return nil, err
 	}
-	return sets, nil
+	return nonNil(sets), nil // a JSON null is none, as for the other lists
 }
 
 // Create creates a permission set (POST /PermissionSets, API v1). Name is
