@@ -33,6 +33,11 @@ type LoadOptions struct {
 	// Logger becomes Config.Logger, so that NewClient can warn about
 	// KEYFACTOR_SKIP_VERIFY. Nil is silent.
 	Logger *slog.Logger
+	// Getenv, when set, is read instead of the process environment, for
+	// every KEYFACTOR_* variable and for HOME (where the default config
+	// file lives), so that a program can load a configuration it was
+	// handed (a CLI run in process by its tests, say). Nil is os.Getenv.
+	Getenv func(key string) string
 }
 
 // ConfigFromEnv builds a Config from the KEYFACTOR_* environment variables
@@ -90,13 +95,14 @@ type source struct {
 
 // loader resolves settings: environment first, then the file's profile.
 type loader struct {
+	getenv  func(string) string
 	file    string
 	profile string
 	p       profile
 }
 
 func (l *loader) get(env, fileValue, fileKey string) source {
-	if v := strings.TrimSpace(os.Getenv(env)); v != "" {
+	if v := strings.TrimSpace(l.getenv(env)); v != "" {
 		return source{v, env}
 	}
 	if fileValue != "" {
@@ -109,7 +115,10 @@ func (l *loader) get(env, fileValue, fileKey string) source {
 // the caller (a CLI's --config and --profile flags, say). Errors name the
 // variable or file at fault and never hold a secret.
 func LoadConfig(opts LoadOptions) (Config, error) {
-	l := &loader{}
+	l := &loader{getenv: opts.Getenv}
+	if l.getenv == nil {
+		l.getenv = os.Getenv
+	}
 	if err := l.readFile(opts); err != nil {
 		return Config{}, err
 	}
@@ -169,17 +178,20 @@ func (l *loader) readFile(opts LoadOptions) error {
 	explicit := true
 	l.file = opts.ConfigFile
 	if l.file == "" {
-		l.file = os.Getenv("KEYFACTOR_AUTH_CONFIG_FILE")
+		l.file = l.getenv("KEYFACTOR_AUTH_CONFIG_FILE")
 	}
 	if l.file == "" {
 		explicit = false
 		home, err := os.UserHomeDir()
-		if err != nil {
+		if opts.Getenv != nil {
+			home, err = l.getenv("HOME"), nil
+		}
+		if err != nil || home == "" {
 			return nil // no home, no default file
 		}
 		l.file = filepath.Join(home, ".keyfactor", "command_config.json")
 	}
-	l.profile = cmp.Or(opts.Profile, os.Getenv("KEYFACTOR_AUTH_CONFIG_PROFILE"))
+	l.profile = cmp.Or(opts.Profile, l.getenv("KEYFACTOR_AUTH_CONFIG_PROFILE"))
 	namedProfile := l.profile != ""
 	if !namedProfile {
 		l.profile = "default"
@@ -370,7 +382,7 @@ func (l *loader) auth() (Authenticator, error) {
 		}
 		o := OAuth2ClientCredentials{TokenURL: tokenURL.value, ClientID: clientID.value, ClientSecret: secret.value,
 			Audience: l.get("KEYFACTOR_AUTH_AUDIENCE", l.p.Audience, "audience").value, Scopes: l.p.Scopes}
-		if s := os.Getenv("KEYFACTOR_AUTH_SCOPES"); strings.TrimSpace(s) != "" {
+		if s := l.getenv("KEYFACTOR_AUTH_SCOPES"); strings.TrimSpace(s) != "" {
 			o.Scopes = nil
 			for _, sc := range strings.Split(s, ",") {
 				if sc = strings.TrimSpace(sc); sc != "" {

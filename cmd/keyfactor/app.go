@@ -32,6 +32,7 @@ const (
 )
 
 type app struct {
+	getenv         func(string) string // the environment; os.Getenv in main
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	terminal       bool // stderr is a terminal: show progress there
@@ -114,7 +115,7 @@ func (a *app) config0() (keyfactor.Config, error) {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
-	cfg, err := keyfactor.LoadConfig(keyfactor.LoadOptions{ConfigFile: a.config, Profile: a.profile, Logger: logger})
+	cfg, err := keyfactor.LoadConfig(keyfactor.LoadOptions{ConfigFile: a.config, Profile: a.profile, Logger: logger, Getenv: a.getenv})
 	if err != nil {
 		return cfg, &configError{err}
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -116,8 +115,7 @@ func TestOwnerSetResumesAfterKill(t *testing.T) {
 	args := []string{"owner", "set", "--query", `IssuedCN -startswith "web"`, "--role-name", "Web Team", "--state", state,
 		"--concurrency", "8", "--timeout", "5m"}
 
-	cmd := exec.Command(bin, args...)
-	cmd.Env = cleanEnv(t, f.env)
+	cmd := binCommand(t, f.env, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

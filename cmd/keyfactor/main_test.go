@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,23 +24,40 @@ import (
 	"github.com/keyfactor-sdk/keyfactor-go/keyfactortest"
 )
 
-// bin is the keyfactor binary built once for all tests.
-var bin string
-
-func TestMain(m *testing.M) {
+// binary builds the keyfactor binary once, for the few tests that need a
+// process of its own (signals, SIGKILL); every other test runs commands in
+// process through run.
+var binary = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "keyfactor-cli")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		return "", err
 	}
-	bin = filepath.Join(dir, "keyfactor")
+	bin := filepath.Join(dir, "keyfactor")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
-		os.Exit(1)
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
 	}
+	return bin, nil
+})
+
+func TestMain(m *testing.M) {
 	code := m.Run()
-	os.RemoveAll(dir)
+	if bin, err := binary(); err == nil {
+		os.RemoveAll(filepath.Dir(bin))
+	}
 	os.Exit(code)
+}
+
+// binCommand is an exec.Cmd of the built binary, with env (and no other
+// KEYFACTOR_* or HOME config).
+func binCommand(t *testing.T, env []string, args ...string) *exec.Cmd {
+	t.Helper()
+	bin, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = cleanEnv(t, env)
+	return cmd
 }
 
 // envFor returns the KEYFACTOR_* variables for a TLS server at rawURL
@@ -74,26 +92,21 @@ type result struct {
 	code           int
 }
 
-// cli runs the binary with env (and no other KEYFACTOR_* or HOME config).
+// cli runs one command line in process, as main would, with env as its
+// whole environment (HOME an empty directory, so no config file is read).
 func cli(t *testing.T, env []string, stdin string, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = cleanEnv(t, env)
-	cmd.Stdin = strings.NewReader(stdin)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	r := result{stdout: o.String(), stderr: e.String()}
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		r.code = exit.ExitCode()
-	case err != nil:
-		t.Fatal(err)
+	vars := map[string]string{"HOME": t.TempDir()}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
 	}
-	return r
+	getenv := func(k string) string { return vars[k] }
+	var o, e bytes.Buffer
+	code := run(ctx, args, getenv, strings.NewReader(stdin), &o, &e)
+	return result{stdout: o.String(), stderr: e.String(), code: code}
 }
 
 func cleanEnv(t *testing.T, env []string) []string {
@@ -334,8 +347,7 @@ func TestTimeoutAndInterrupt(t *testing.T) {
 		t.Errorf("timeout: exit %d after %v: %s", r.code, time.Since(start), r.stderr)
 	}
 
-	cmd := exec.Command(bin, "role", "get", "1", "--output", "text")
-	cmd.Env = cleanEnv(t, env)
+	cmd := binCommand(t, env, "role", "get", "1", "--output", "text")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -185,9 +184,18 @@ func TestReadingInputIsBounded(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, "larger than 16 MiB") {
 		t.Errorf("/dev/zero: %+v", r)
 	}
-	// Ctrl-C while the FIFO is being waited for.
-	cmd := exec.Command(bin, "role", "validate", "--file", fifo)
-	cmd.Env = cleanEnv(t, nil)
+	// The in-process run above left its reader blocked opening the FIFO:
+	// a writer that comes and goes releases it.
+	if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+		w.Close()
+	}
+
+	// Ctrl-C while a FIFO is being waited for, in a process of its own.
+	fifo = filepath.Join(t.TempDir(), "roles2.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := binCommand(t, nil, "role", "validate", "--file", fifo)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
