@@ -3,8 +3,12 @@ package keyfactor
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"iter"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -192,29 +196,6 @@ func claimsFromWire(ws []claimWire) []Claim {
 	return out
 }
 
-// flexString decodes any JSON scalar as text: a string as itself, a number
-// or a boolean as written (a provider id, a metadata value).
-type flexString string
-
-func (f *flexString) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	switch {
-	case len(b) == 0 || string(b) == "null":
-		*f = ""
-	case b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return fmt.Errorf("keyfactor: %w", err)
-		}
-		*f = flexString(s)
-	case b[0] == '{' || b[0] == '[':
-		return fmt.Errorf("keyfactor: want a string, number or boolean, got %s", excerpt(b, 40))
-	default:
-		*f = flexString(b) // encoding/json has already checked it is valid
-	}
-	return nil
-}
-
 // claimKey identifies a claim the way Keyfactor matches them: the type, the
 // value compared case-insensitively (AD and most identity providers ignore
 // case), and the provider's scheme.
@@ -232,4 +213,260 @@ func (c *Claim) key() claimKey {
 // Type:Value@Scheme.
 func (c *Claim) label() string {
 	return string(c.ClaimType) + ":" + c.ClaimValue + "@" + c.scheme()
+}
+
+// ClaimsService manages security claims as objects of their own (API v1
+// /Security/Claims). Reach it as Client.Claims. A claim is the same object
+// a role carries: the Id of a claim in a role is its /Security/Claims id.
+//
+// A claim is identified by its type, value and scheme; only its
+// Description can change, and Keyfactor's claims are eventually
+// consistent: answers and reads may show the old description for a while.
+type ClaimsService struct{ c *Client }
+
+// ListClaimsOptions selects and orders the claims List returns.
+type ListClaimsOptions struct {
+	// Query is a Keyfactor QueryString over ClaimType (Keyfactor's integer),
+	// ClaimValue, ADClaimValue and Description, such as
+	// `ClaimType -eq 4 AND ClaimValue -startswith "pki"`; "" lists every
+	// claim. The scheme cannot be queried: Find compares it here.
+	Query string
+	// PageSize is the ReturnLimit of each request: 0 means DefaultPageSize;
+	// at most MaxPageSize.
+	PageSize int
+	// SortField orders the claims; "" is the server's default (Provider).
+	SortField string
+	// Descending reverses the order.
+	Descending bool
+}
+
+// ClaimRole is a role that holds a claim, as GET /Security/Claims/Roles
+// lists it.
+type ClaimRole struct {
+	ID              int    `json:"Id"`
+	Name            string `json:"Name"`
+	Description     string `json:"Description"`
+	PermissionSetID string `json:"PermissionSetId"`
+}
+
+// claimUpdateWire is the body of PUT /Security/Claims: the id and the one
+// mutable field.
+type claimUpdateWire struct {
+	ID          int    `json:"Id"`
+	Description string `json:"Description"`
+}
+
+// claimRolesQuery is the query of GET /Security/Claims/Roles.
+type claimRolesQuery struct {
+	ClaimType                    int    `url:"ClaimType"`
+	ClaimValue                   string `url:"ClaimValue"`
+	ProviderAuthenticationScheme string `url:"ProviderAuthenticationScheme"`
+}
+
+func claimPath(id int) string { return "Security/Claims/" + strconv.Itoa(id) }
+
+// List returns every claim matching opts (GET /Security/Claims, API v1),
+// reading page after page as the loop consumes them, as Roles.List does.
+func (s *ClaimsService) List(ctx context.Context, opts ListClaimsOptions) iter.Seq2[Claim, error] {
+	q := newPageQuery(opts.Query, opts.PageSize, opts.SortField, opts.Descending)
+	return listPlain(ctx, s.c, "Claims.List", "Security/Claims", q, (*claimWire).claim)
+}
+
+// Get returns a claim (GET /Security/Claims/{id}, API v1). An unknown id
+// gives an error matching ErrNotFound.
+func (s *ClaimsService) Get(ctx context.Context, id int) (*Claim, error) {
+	v := newValidator("Claims.Get")
+	v.positive("id", id)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	var w claimWire
+	if err := s.c.do(ctx, call{method: http.MethodGet, path: claimPath(id), version: v1}, &w); err != nil {
+		return nil, err
+	}
+	c := w.claim()
+	return &c, nil
+}
+
+// Find returns the claim of type t with exactly value and scheme. The
+// list is narrowed by `ClaimValue -eq "value" AND ClaimType -eq N` (by the
+// type alone for a value holding a double quote, which the query cannot
+// escape), and the value and scheme are compared here, exactly. None gives
+// an error matching ErrNotFound.
+func (s *ClaimsService) Find(ctx context.Context, t ClaimType, value, scheme string) (*Claim, error) {
+	v := newValidator("Claims.Find")
+	want := Claim{ClaimType: t, ClaimValue: value, ProviderAuthenticationScheme: scheme}
+	checkOneClaim(v, &want)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	return s.find(ctx, "Claims.Find", want)
+}
+
+func (s *ClaimsService) find(ctx context.Context, op string, want Claim) (*Claim, error) {
+	n, _ := want.ClaimType.wireNumber()
+	query := fmt.Sprintf(`ClaimType -eq %d`, n)
+	if !strings.ContainsRune(want.ClaimValue, '"') {
+		query = `ClaimValue -eq "` + want.ClaimValue + `" AND ` + query
+	}
+	var found []Claim
+	for c, err := range s.List(ctx, ListClaimsOptions{Query: query, PageSize: MaxPageSize}) {
+		if err != nil {
+			return nil, err
+		}
+		if c.ClaimType == want.ClaimType && c.ClaimValue == want.ClaimValue && c.scheme() == want.ProviderAuthenticationScheme &&
+			!containsClaimID(found, c.ID) {
+			found = append(found, c)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, fmt.Errorf("keyfactor: %s: no claim %s: %w", op, want.label(), ErrNotFound)
+	case 1:
+		return &found[0], nil
+	}
+	return nil, fmt.Errorf("keyfactor: %s: %d claims are %s (ids %d and %d)", op, len(found), want.label(), found[0].ID, found[1].ID)
+}
+
+func containsClaimID(cs []Claim, id int) bool {
+	for _, c := range cs {
+		if c.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Create creates a claim (POST /Security/Claims, API v1), sending all four
+// fields: ClaimType (as Keyfactor's integer), ClaimValue,
+// ProviderAuthenticationScheme and Description (claimRequest omits none). A POST is not idempotent:
+// when its answer is lost, Create looks the claim up by type, value and
+// scheme and returns it when it exists, so it never creates a second claim.
+func (s *ClaimsService) Create(ctx context.Context, c Claim) (*Claim, error) {
+	v := newValidator("Claims.Create")
+	checkOneClaim(v, &c)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	var w claimWire
+	body := claimRequests([]Claim{c})[0]
+	err := s.c.do(ctx, call{method: http.MethodPost, path: "Security/Claims", version: v1, body: body}, &w)
+	if err == nil {
+		created := w.claim()
+		return &created, nil
+	}
+	want := Claim{ClaimType: c.ClaimType, ClaimValue: c.ClaimValue, ProviderAuthenticationScheme: c.scheme()}
+	return recoverCreate(ctx, s.c, "claim", err, func() (*Claim, error) {
+		// A claim's description may lag behind (Keyfactor's claims are
+		// eventually consistent): the identity is what proves it.
+		found, err := s.find(ctx, "Claims.Create", want)
+		if errors.Is(err, ErrNotFound) {
+			return nil, nil
+		}
+		return found, err
+	})
+}
+
+// SetDescription changes a claim's description (PUT /Security/Claims with
+// only Id and Description, API v1), the one field of a claim that can
+// change; its type, value and scheme cannot (delete it and create
+// another). The claim returned carries the description sent: the server's
+// answer, and reads for a while after, may still show the old one.
+func (s *ClaimsService) SetDescription(ctx context.Context, id int, description string) (*Claim, error) {
+	v := newValidator("Claims.SetDescription")
+	v.positive("id", id)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	var w claimWire
+	body := claimUpdateWire{ID: id, Description: description}
+	if err := s.c.do(ctx, call{method: http.MethodPut, path: "Security/Claims", version: v1, body: body}, &w); err != nil {
+		return nil, err
+	}
+	c := w.claim()
+	c.Description = description
+	return &c, nil
+}
+
+// Delete deletes a claim (DELETE /Security/Claims/{id}, API v1). It is
+// retried like a GET: a 404 on a retry after an attempt that may have
+// deleted the claim returns nil; on the first attempt it gives an error
+// matching ErrNotFound. Command may refuse to delete a claim a role still
+// holds: remove it from the roles first (Roles.RemoveClaim).
+func (s *ClaimsService) Delete(ctx context.Context, id int) error {
+	v := newValidator("Claims.Delete")
+	v.positive("id", id)
+	if err := v.err(); err != nil {
+		return err
+	}
+	return s.c.deleteIdempotent(ctx, claimPath(id), v1, "claim")
+}
+
+// Roles returns the roles that hold the claim c names by type, value and
+// scheme (GET /Security/Claims/Roles, API v1).
+func (s *ClaimsService) Roles(ctx context.Context, c Claim) ([]ClaimRole, error) {
+	v := newValidator("Claims.Roles")
+	checkOneClaim(v, &c)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	n, _ := c.ClaimType.wireNumber()
+	q := claimRolesQuery{ClaimType: n, ClaimValue: c.ClaimValue, ProviderAuthenticationScheme: c.scheme()}
+	var roles []ClaimRole
+	if err := s.c.do(ctx, call{method: http.MethodGet, path: "Security/Claims/Roles", version: v1, query: q}, &roles); err != nil {
+		return nil, err
+	}
+	return nonNil(roles), nil
+}
+
+// checkClaims checks claims for a v2 create or update. Claims a caller wrote
+// must use a known ClaimType; claims read back from the server (fromServer:
+// Clone, Update, Modify) may also carry the integer of a claim type newer
+// than this SDK, kept as decimal text, which is sent back as that integer.
+// The scheme may come from Provider, as it does in a role read from the
+// server; a claim with neither is refused, since the server needs one.
+func checkClaims(v *validator, claims []Claim, fromServer bool) {
+	for i := range claims {
+		c := &claims[i]
+		// Field names are built only for a problem: this runs on every create.
+		field := func(name string) string { return "Claims[" + strconv.Itoa(i) + "]." + name }
+		checkClaim(v, c, fromServer, field)
+		for j := range i {
+			d := &claims[j]
+			if d.ClaimType == c.ClaimType && d.ClaimValue == c.ClaimValue && d.scheme() == c.scheme() {
+				v.addf(field("ClaimValue"), "repeats Claims[%d]", j)
+				break
+			}
+		}
+	}
+}
+
+// checkOneClaim checks a claim that stands alone (Claims.Create, Find,
+// Roles.AddClaim): its fields are named without an index.
+func checkOneClaim(v *validator, c *Claim) {
+	checkClaim(v, c, false, func(name string) string { return name })
+}
+
+// checkClaim checks one claim's fields, named by field.
+func checkClaim(v *validator, c *Claim, fromServer bool, field func(string) string) {
+	_, known := c.ClaimType.number()
+	if !known && fromServer {
+		_, known = c.ClaimType.wireNumber()
+	}
+	switch {
+	case c.ClaimType == "":
+		v.add(field("ClaimType"), "required (ClaimUser, ClaimGroup, ClaimOAuthRole, ...)")
+	case !known:
+		v.addf(field("ClaimType"), "unknown claim type %q", string(c.ClaimType))
+	}
+	if strings.TrimSpace(c.ClaimValue) == "" {
+		v.add(field("ClaimValue"), "must not be blank")
+	}
+	switch {
+	case strings.TrimSpace(c.scheme()) != "":
+	case fromServer && c.Provider == nil:
+		v.add(field("ProviderAuthenticationScheme"), "must not be blank: the claim has no Provider to take it from")
+	default:
+		v.add(field("ProviderAuthenticationScheme"), "must not be blank")
+	}
 }

@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/keyfactor-sdk/keyfactor-go/internal/strictjson"
 )
 
 // LoadOptions says where LoadConfig looks. The zero value is what
@@ -214,7 +216,7 @@ func (l *loader) readFile(opts LoadOptions) error {
 	}
 	// Keys other tools add are fine, but a key written twice (a second
 	// "host", a "Password" beside "password") would let the unseen one win.
-	if err := checkDuplicateKeys(data); err != nil {
+	if err := strictjson.CheckDuplicateKeys(data); err != nil {
 		return fmt.Errorf("keyfactor: config file %s: %w", l.file, err)
 	}
 	if doc.Servers == nil {

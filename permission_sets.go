@@ -287,16 +287,6 @@ func (s *PermissionSetsService) Apply(ctx context.Context, desired CreatePermiss
 	return p, set, err
 }
 
-// permissionChanges is the Permissions change between two lists, compared
-// as sets of parsed permissions, or none.
-func permissionChanges(current, desired []string) []Change {
-	added, removed := setDiff(current, desired, permissionKey, func(p string) string { return p })
-	if len(added) == 0 && len(removed) == 0 {
-		return nil
-	}
-	return []Change{{Field: "Permissions", Added: added, Removed: removed}}
-}
-
 // checkSetID requires a permission set id: a hyphenated GUID.
 func checkSetID(v *validator, field, id string) {
 	if id == "" {

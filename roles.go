@@ -616,3 +616,20 @@ func (s *RolesService) noteUnknown(ctx context.Context, unknown []string) {
 			slog.Any("permissions", unknown))
 	}
 }
+
+func checkRoleText(v *validator, name, description, email string) {
+	v.notBlank("Name", name)
+	v.notBlank("Description", description)
+	checkEmail(v, "EmailAddress", email)
+}
+
+// Validate checks the role as Plan, Apply and Sync do before sending
+// anything, without a server: it returns a *ValidationError naming every
+// bad field, or nil. Use it to check role files offline, or every role of
+// a batch before the first write. A collection or container named in a
+// permission (see Roles.Sync) passes: only a server can resolve it.
+func (r CreateRoleRequest) Validate() error {
+	v := newValidator("CreateRoleRequest.Validate")
+	checkDefinition(v, r, false, true)
+	return v.err()
+}

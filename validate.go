@@ -3,7 +3,6 @@ package keyfactor
 import (
 	"fmt"
 	"net/mail"
-	"strconv"
 	"strings"
 )
 
@@ -50,12 +49,6 @@ func (v *validator) err() error {
 	return &ValidationError{Op: v.op, Fields: v.fields}
 }
 
-func checkRoleText(v *validator, name, description, email string) {
-	v.notBlank("Name", name)
-	v.notBlank("Description", description)
-	checkEmail(v, "EmailAddress", email)
-}
-
 // checkEmail accepts a bare address only: "Team <a@b>" parses but is not
 // what Keyfactor stores.
 func checkEmail(v *validator, field, s string) {
@@ -83,57 +76,5 @@ func checkGUID(v *validator, field, s string) {
 	}
 	if !ok {
 		v.addf(field, "%q is not a GUID such as 00000000-0000-0000-0000-000000000000", s)
-	}
-}
-
-// checkClaims checks claims for a v2 create or update. Claims a caller wrote
-// must use a known ClaimType; claims read back from the server (fromServer:
-// Clone, Update, Modify) may also carry the integer of a claim type newer
-// than this SDK, kept as decimal text, which is sent back as that integer.
-// The scheme may come from Provider, as it does in a role read from the
-// server; a claim with neither is refused, since the server needs one.
-func checkClaims(v *validator, claims []Claim, fromServer bool) {
-	for i := range claims {
-		c := &claims[i]
-		// Field names are built only for a problem: this runs on every create.
-		field := func(name string) string { return "Claims[" + strconv.Itoa(i) + "]." + name }
-		checkClaim(v, c, fromServer, field)
-		for j := range i {
-			d := &claims[j]
-			if d.ClaimType == c.ClaimType && d.ClaimValue == c.ClaimValue && d.scheme() == c.scheme() {
-				v.addf(field("ClaimValue"), "repeats Claims[%d]", j)
-				break
-			}
-		}
-	}
-}
-
-// checkOneClaim checks a claim that stands alone (Claims.Create, Find,
-// Roles.AddClaim): its fields are named without an index.
-func checkOneClaim(v *validator, c *Claim) {
-	checkClaim(v, c, false, func(name string) string { return name })
-}
-
-// checkClaim checks one claim's fields, named by field.
-func checkClaim(v *validator, c *Claim, fromServer bool, field func(string) string) {
-	_, known := c.ClaimType.number()
-	if !known && fromServer {
-		_, known = c.ClaimType.wireNumber()
-	}
-	switch {
-	case c.ClaimType == "":
-		v.add(field("ClaimType"), "required (ClaimUser, ClaimGroup, ClaimOAuthRole, ...)")
-	case !known:
-		v.addf(field("ClaimType"), "unknown claim type %q", string(c.ClaimType))
-	}
-	if strings.TrimSpace(c.ClaimValue) == "" {
-		v.add(field("ClaimValue"), "must not be blank")
-	}
-	switch {
-	case strings.TrimSpace(c.scheme()) != "":
-	case fromServer && c.Provider == nil:
-		v.add(field("ProviderAuthenticationScheme"), "must not be blank: the claim has no Provider to take it from")
-	default:
-		v.add(field("ProviderAuthenticationScheme"), "must not be blank")
 	}
 }

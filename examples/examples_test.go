@@ -205,7 +205,7 @@ func TestRoleSync(t *testing.T) {
 	}
 	srv.ResetRequests()
 	_, stderr, code = runBin(t, bin, env, "-dir", dir)
-	for _, want := range []string{`unknown field "Descripton"`, `"permissions" appears twice`, `role 2 ("W"): Description`, "3 problems"} {
+	for _, want := range []string{`line 1, column 25: unknown key "Descripton"`, `"permissions" appears twice`, `role 2 ("W"): Description`, "3 problems"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/keyfactor-sdk/keyfactor-go"
+	"github.com/keyfactor-sdk/keyfactor-go/internal/strictjson"
 )
 
 // Exit codes.
@@ -270,14 +271,14 @@ const (
 )
 
 // readJSONFile decodes a request from --file (a path, or "-" for standard
-// input) with keyfactor.DecodeStrict: an unknown key at any depth, a key
+// input) with strictjson.Decode: an unknown key at any depth, a key
 // twice (in any case) and anything after the value are refused.
 func (a *app) readJSONFile(ctx context.Context, path string, v any) error {
 	data, err := a.readInput(ctx, "--file", path, maxRequestFile)
 	if err != nil {
 		return err
 	}
-	if err := keyfactor.DecodeStrict(data, v); err != nil {
+	if err := strictjson.Decode(data, v); err != nil {
 		return usagef("%s: not a valid request: %v", displayName(path), err)
 	}
 	return nil

@@ -132,7 +132,7 @@ func TestUnknownFieldsAreRefusedAtEveryDepth(t *testing.T) {
 	} {
 		for _, cmd := range []string{"create", "apply"} {
 			r := cli(t, f.env, "", "role", cmd, "--file", writeFile(t, body))
-			if r.code != 2 || !strings.Contains(r.stderr, "unknown field") {
+			if r.code != 2 || !strings.Contains(r.stderr, "unknown key") {
 				t.Errorf("role %s %s: %+v", cmd, body, r)
 			}
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/keyfactor-sdk/keyfactor-go"
+	"github.com/keyfactor-sdk/keyfactor-go/internal/strictjson"
 	"github.com/spf13/pflag"
 )
 
@@ -282,14 +282,8 @@ func (a *app) readSets(ctx context.Context, path string) ([]keyfactor.CreatePerm
 	if err != nil {
 		return nil, err
 	}
-	var sets []keyfactor.CreatePermissionSetRequest
-	array := bytes.HasPrefix(bytes.TrimSpace(data), []byte("["))
-	if array {
-		err = keyfactor.DecodeStrict(data, &sets)
-	} else {
-		sets = make([]keyfactor.CreatePermissionSetRequest, 1)
-		err = keyfactor.DecodeStrict(data, &sets[0])
-	}
+	array := isArray(data)
+	sets, err := strictjson.DecodeList[keyfactor.CreatePermissionSetRequest](data)
 	if err != nil {
 		return nil, usagef("%s: not a valid request: %v", displayName(path), err)
 	}

@@ -6,36 +6,30 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/keyfactor-sdk/keyfactor-go/internal/strictjson"
 )
 
-func TestDecodeStrictRefusesWhatAnEditLeaves(t *testing.T) {
-	tests := []struct {
-		name, body, want string
-	}{
-		{"an unknown key", `{"Name": "a", "Descripton": "d"}`, `unknown field "Descripton"`},
-		{"a key twice", `{"Name": "a", "Name": "b"}`, `"Name" appears twice`},
-		{"a key twice in another case", "{\"Permissions\": [\"/portal/read/\"],\n \"permissions\": [\"/\"]}",
-			`line 2, column 15: the key "permissions" appears twice in one object (also at line 1, column 15)`},
-		{"a key twice in a claim", `{"Claims": [{"ClaimValue": "a", "claimvalue": "b"}]}`, `"claimvalue" appears twice`},
-		{"a stray ] after the value", `{"Name": "a"}]`, "unexpected data after the JSON value"},
-		{"a stray } after the value", `{"Name": "a"}}`, "unexpected data after the JSON value"},
-		{"a second value", `{"Name": "a"} {"Name": "b"}`, "unexpected data after the JSON value"},
-		{"a syntax error", "{\n\"Name\": \"a\",,}", "line 2"},
-		{"a wrong type", `{"Name": 5}`, "line 1"},
+// TestDecodeRolesNamesWhereAFileIsWrong: an unknown key or a wrong type
+// names the role's index, the line and the key a person wrote, never an
+// internal Go type.
+func TestDecodeRolesNamesWhereAFileIsWrong(t *testing.T) {
+	tests := []struct{ name, body, want string }{
+		{"unknown key in the second role", "[{\"Name\": \"a\"},\n {\"Name\": \"b\",\n  \"Permisions\": []}]",
+			`[1]: line 3, column 15: unknown key "Permisions"`},
+		{"unknown key in a claim", `{"Name": "a", "Claims": [{"ClaimValue": "x", "Descripton": "d"}]}`, `unknown key "Descripton"`},
+		{"wrong type", "{\"Name\": \"a\",\n \"Permissions\": \"/portal/read/\"}", "line 2, column 32: Permissions: string is not a valid value here (want an array)"},
+		{"wrong type in a claim", `[{"Name": "a", "Claims": [{"ClaimValue": 5}]}]`, "[0]: line 1, column 43: Claims.ClaimValue: number is not a valid value here (want a string)"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var r CreateRoleRequest
-			err := DecodeStrict([]byte(tt.body), &r)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("err = %v, want %q", err, tt.want)
-			}
-		})
-	}
-	// Keys may repeat in different objects, and an array of objects is fine.
-	var rs []CreateRoleRequest
-	if err := DecodeStrict([]byte(`[{"Name": "a", "Claims": [{"ClaimValue": "x"}, {"ClaimValue": "y"}]}, {"Name": "b"}]`), &rs); err != nil {
-		t.Errorf("a valid array: %v", err)
+		_, err := DecodeRoles([]byte(tt.body))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want %q", tt.name, err, tt.want)
+		}
+		if err != nil && (strings.Contains(err.Error(), "roleFileEntry") || strings.Contains(err.Error(), "CreateRoleRequest") ||
+			strings.Contains(err.Error(), "json:")) {
+			t.Errorf("%s: the error names Go internals: %v", tt.name, err)
+		}
 	}
 }
 
@@ -92,7 +86,7 @@ func FuzzDecodeRoles(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if checkDuplicateKeys(data) != nil {
+		if strictjson.CheckDuplicateKeys(data) != nil {
 			t.Fatalf("accepted a duplicate key: %q", data)
 		}
 		for _, r := range roles {
