@@ -248,7 +248,7 @@ func TestEnumerationsDecodeFromNumbersOrNames(t *testing.T) {
 			t.Errorf("%s decoded", in)
 		}
 	}
-	var w certificateWire
+	var w Certificate
 	if err := json.Unmarshal([]byte(`{"Id":1,"CertState":"Active","KeyType":"RSA","RevocationReason":"KeyCompromise"}`), &w); err != nil ||
 		w.RevocationReason == nil {
 		t.Errorf("names: %+v, %v", w, err)

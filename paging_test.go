@@ -13,7 +13,7 @@ func FuzzPageDecoder(f *testing.F) {
 		if err := p.decodeBody(body); err == nil && len(p.items) > int(limit) {
 			t.Fatalf("%d items for a limit of %d", len(p.items), limit)
 		}
-		c := pageOf[certificateWire]{limit: int(limit)}
+		c := pageOf[Certificate]{limit: int(limit)}
 		if err := c.decodeBody(body); err == nil && len(c.items) > int(limit) {
 			t.Fatalf("%d certificates for a limit of %d", len(c.items), limit)
 		}
