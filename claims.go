@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"iter"
 	"net/http"
@@ -348,23 +347,13 @@ func (s *ClaimsService) Create(ctx context.Context, c Claim) (*Claim, error) {
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	var w claimWire
 	body := claimRequests([]Claim{c})[0]
-	err := s.c.do(ctx, call{method: http.MethodPost, path: "Security/Claims", version: v1, body: body}, &w)
-	if err == nil {
-		created := w.claim()
-		return &created, nil
-	}
 	want := Claim{ClaimType: c.ClaimType, ClaimValue: c.ClaimValue, ProviderAuthenticationScheme: c.scheme()}
-	return recoverCreate(ctx, s.c, "claim", err, func() (*Claim, error) {
-		// A claim's description may lag behind (Keyfactor's claims are
-		// eventually consistent): the identity is what proves it.
-		found, err := s.find(ctx, "Claims.Create", want)
-		if errors.Is(err, ErrNotFound) {
-			return nil, nil
-		}
-		return found, err
-	})
+	// A claim's description may lag behind (Keyfactor's claims are
+	// eventually consistent): the identity alone proves it.
+	return createOnce(ctx, s.c, "claim", call{method: http.MethodPost, path: "Security/Claims", version: v1, body: body},
+		func(w *claimWire) *Claim { created := w.claim(); return &created },
+		func() (*Claim, error) { return s.find(ctx, "Claims.Create", want) }, same[Claim])
 }
 
 // SetDescription changes a claim's description (PUT /Security/Claims with

@@ -2,7 +2,6 @@ package keyfactor
 
 import (
 	"context"
-	"errors"
 	"iter"
 	"net/http"
 	"strconv"
@@ -216,24 +215,9 @@ func (s *CollectionsService) Copy(ctx context.Context, req CopyCollectionRequest
 
 // post sends a create or copy and recovers a lost answer by name.
 func (s *CollectionsService) post(ctx context.Context, op, path string, body any, name string, same func(*Collection) bool) (*Collection, error) {
-	var w collectionWire
-	err := s.c.do(ctx, call{method: http.MethodPost, path: path, version: v1, body: body}, &w)
-	if err == nil {
-		c := w.collection()
-		return &c, nil
-	}
-	return recoverCreate(ctx, s.c, "collection", err, func() (*Collection, error) {
-		found, err := s.getByName(ctx, op, name)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			return nil, nil
-		case err != nil:
-			return nil, err
-		case !same(found):
-			return nil, nil
-		}
-		return found, nil
-	})
+	return createOnce(ctx, s.c, "collection", call{method: http.MethodPost, path: path, version: v1, body: body},
+		func(w *collectionWire) *Collection { c := w.collection(); return &c },
+		func() (*Collection, error) { return s.getByName(ctx, op, name) }, same)
 }
 
 // Update replaces a collection (PUT /CertificateCollections, API v1, the id

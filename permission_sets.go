@@ -158,24 +158,13 @@ func (s *PermissionSetsService) create(ctx context.Context, op string, req Creat
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	var set PermissionSet
 	body := permissionSetWire{Name: req.Name, Permissions: nonNil(req.Permissions)}
-	err := s.c.do(ctx, call{method: http.MethodPost, path: "PermissionSets", version: v1, body: body}, &set)
-	if err == nil {
-		return &set, nil
-	}
-	return recoverCreate(ctx, s.c, "permission set", err, func() (*PermissionSet, error) {
-		found, err := s.getByName(ctx, op, req.Name)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			return nil, nil
-		case err != nil:
-			return nil, err
-		case len(permissionChanges(found.Permissions, nonNil(req.Permissions))) > 0:
-			return nil, nil
-		}
-		return found, nil
-	})
+	return createOnce(ctx, s.c, "permission set", call{method: http.MethodPost, path: "PermissionSets", version: v1, body: body},
+		func(set *PermissionSet) *PermissionSet { return set },
+		func() (*PermissionSet, error) { return s.getByName(ctx, op, req.Name) },
+		func(found *PermissionSet) bool {
+			return len(permissionChanges(found.Permissions, body.Permissions)) == 0
+		})
 }
 
 // Validate checks the set as Create, Plan and Apply do before sending

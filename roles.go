@@ -191,32 +191,14 @@ func (s *RolesService) create(ctx context.Context, op string, req CreateRoleRequ
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	var role roleWire
-	err := s.c.do(ctx, call{method: http.MethodPost, path: "Security/Roles", version: v2, body: req.wire()}, &role)
-	if err == nil {
-		return role.role(), nil
-	}
-	return recoverCreate(ctx, s.c, "role", err, func() (*Role, error) { return s.findExact(ctx, req) })
-}
-
-// findExact is the reconcile step after a write whose outcome is unknown:
-// it reads the role named desired.Name in full and returns it when the
-// server holds exactly desired, or nil when no role has that name or the
-// one that has differs.
-func (s *RolesService) findExact(ctx context.Context, desired CreateRoleRequest) (*Role, error) {
-	found, err := s.GetByName(ctx, desired.Name)
-	// What the create sent is the whole definition: nil sent no
-	// permissions or claims, so the stored role must have none.
-	desired.Permissions, desired.Claims = nonNil(desired.Permissions), nonNil(desired.Claims)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		return nil, nil
-	case err != nil:
-		return nil, err
-	case len(roleChanges(found, desired)) > 0:
-		return nil, nil
-	}
-	return found, nil
+	// What the create sends is the whole definition: nil sends no
+	// permissions or claims, so a stored role that proves it has none.
+	sent := req
+	sent.Permissions, sent.Claims = nonNil(req.Permissions), nonNil(req.Claims)
+	return createOnce(ctx, s.c, "role", call{method: http.MethodPost, path: "Security/Roles", version: v2, body: req.wire()},
+		(*roleWire).role,
+		func() (*Role, error) { return s.GetByName(ctx, req.Name) },
+		func(found *Role) bool { return len(roleChanges(found, sent)) == 0 })
 }
 
 // Get returns a security role (GET /Security/Roles/{id}, API v2).

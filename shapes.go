@@ -83,20 +83,32 @@ func findNamed[T any, K comparable](items iter.Seq2[T, error], op, what, name, w
 	return nil, fmt.Errorf("keyfactor: %s: %d %ss are named %q (ids %s)", op, len(exact), what, name, strings.Join(ids, ", "))
 }
 
-// recoverCreate decides a create whose answer may have been lost: when err
-// says its outcome is unknown (and ctx is still live), find reads the object
-// by its identity and returns it when the server holds exactly what was
-// sent (nil when it does not). A found object is returned with a nil
-// error; otherwise err stands, with any failure of the lookup added.
-func recoverCreate[T any](ctx context.Context, c *Client, what string, err error, find func() (*T, error)) (*T, error) {
+// createOnce is every create: it sends cl (a POST, never repeated once it
+// may have reached the server) and returns what the server made, convert
+// turning the answer into the result. When the answer was lost (the
+// error matches ErrOutcomeUnknown and ctx still lives), it finds the
+// object instead of sending again: find reads it by its identity (an
+// error matching ErrNotFound means the server holds none), and same says
+// whether the one found is what was sent. A match is returned, with a nil
+// error, as the create's result; otherwise the create's own error stands,
+// with any failure of the lookup added.
+func createOnce[W, T any](ctx context.Context, c *Client, what string, cl call, convert func(*W) *T,
+	find func() (*T, error), same func(*T) bool) (*T, error) {
+	var w W
+	err := c.do(ctx, cl, &w)
+	if err == nil {
+		return convert(&w), nil
+	}
 	if !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
 		return nil, err
 	}
 	found, lookupErr := find()
 	switch {
+	case errors.Is(lookupErr, ErrNotFound):
+		return nil, err
 	case lookupErr != nil:
 		return nil, fmt.Errorf("%w (looking the %s up afterwards failed too: %v)", err, what, lookupErr)
-	case found == nil:
+	case found == nil || !same(found):
 		return nil, err
 	}
 	if c.logger != nil {
@@ -105,6 +117,9 @@ func recoverCreate[T any](ctx context.Context, c *Client, what string, err error
 	}
 	return found, nil
 }
+
+// same is createOnce's check for a lookup that proves the identity alone.
+func same[T any](*T) bool { return true }
 
 // deleteIdempotent sends a DELETE. It is retried like a GET; when an
 // earlier attempt may have reached the server (its answer was lost, or a
