@@ -551,11 +551,11 @@ func BenchmarkListAndReown10k(b *testing.B) {
 		start := time.Now()
 		plan, err := c.Certificates.PlanOwners(ctx, keyfactor.ListCertificatesOptions{Query: `IssuedCN -startswith "web"`,
 			PageSize: keyfactor.MaxPageSize}, req)
-		if err != nil || len(plan.Change) != n {
-			b.Fatal(err, len(plan.Change))
+		if err != nil || len(plan.ChangeIDs) != n {
+			b.Fatal(err, len(plan.ChangeIDs))
 		}
 		listed := time.Now()
-		results, err := c.Certificates.UpdateOwners(ctx, plan.Change, req, keyfactor.BulkOptions{Concurrency: concurrency})
+		results, err := c.Certificates.UpdateOwners(ctx, plan.ChangeIDs, req, keyfactor.BulkOptions{Concurrency: concurrency})
 		if err != nil || len(results) != n {
 			b.Fatal(err, len(results))
 		}

@@ -198,11 +198,6 @@ type OwnerPlan struct {
 	ChangeIDs []int
 	// AlreadyOwned are the certificates that already have the target role.
 	AlreadyOwned []int
-	// Change holds the same ids as ChangeIDs.
-	//
-	// Deprecated: use ChangeIDs (this name read like RolePlan.Changes, which
-	// holds Change values).
-	Change []int
 }
 
 // PlanOwners resolves the target role req names, then lists every
@@ -247,6 +242,5 @@ func (s *CertificatesService) PlanOwners(ctx context.Context, opts ListCertifica
 			p.ChangeIDs = append(p.ChangeIDs, c.ID)
 		}
 	}
-	p.Change = p.ChangeIDs
 	return p, nil
 }

@@ -121,11 +121,11 @@ func TestE2EOwnersByQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 405 web certificates, a third of them (135) already owned.
-	if len(plan.Change)+len(plan.AlreadyOwned) != 405 || len(plan.AlreadyOwned) != 135 {
-		t.Fatalf("plan: %d to change, %d owned", len(plan.Change), len(plan.AlreadyOwned))
+	if len(plan.ChangeIDs)+len(plan.AlreadyOwned) != 405 || len(plan.AlreadyOwned) != 135 {
+		t.Fatalf("plan: %d to change, %d owned", len(plan.ChangeIDs), len(plan.AlreadyOwned))
 	}
 	srv.ResetRequests()
-	results, err := c.Certificates.UpdateOwners(ctx, plan.Change, req, keyfactor.BulkOptions{Concurrency: 8})
+	results, err := c.Certificates.UpdateOwners(ctx, plan.ChangeIDs, req, keyfactor.BulkOptions{Concurrency: 8})
 	if err != nil || len(results) != 270 {
 		t.Fatalf("UpdateOwners: %d results, %v", len(results), err)
 	}
@@ -133,8 +133,8 @@ func TestE2EOwnersByQuery(t *testing.T) {
 		t.Errorf("%d PUTs, want 270", puts)
 	}
 	again, err := c.Certificates.PlanOwners(ctx, query, req)
-	if err != nil || len(again.Change) != 0 || len(again.AlreadyOwned) != 405 {
-		t.Errorf("second plan: %d to change, %v", len(again.Change), err)
+	if err != nil || len(again.ChangeIDs) != 0 || len(again.AlreadyOwned) != 405 {
+		t.Errorf("second plan: %d to change, %v", len(again.ChangeIDs), err)
 	}
 	if owner, _ := srv.Owner(10); owner == web {
 		t.Error("a certificate outside the query changed owner")

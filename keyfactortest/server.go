@@ -224,12 +224,6 @@ func (s *Server) Client() *http.Client { return s.srv.Client() }
 // what a client must trust (Client does; KEYFACTOR_CA_CERT in Env holds it).
 func (s *Server) TLSCertificate() *x509.Certificate { return s.srv.Certificate() }
 
-// Certificate returns the TLS certificate of a NewTLSServer, or nil.
-//
-// Deprecated: use TLSCertificate. This name read like the Keyfactor
-// certificates AddCertificate seeds.
-func (s *Server) Certificate() *x509.Certificate { return s.TLSCertificate() }
-
 // Env returns the KEYFACTOR_* variables ("NAME=value") that point a tool
 // reading them — keyfactor.NewClientFromEnv, the keyfactor CLI, Keyfactor's
 // own Go tools — at this server as its administrator: host and port, API
