@@ -1,9 +1,12 @@
 package keyfactor
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -244,5 +247,97 @@ func TestPtr(t *testing.T) {
 	p := Ptr(42)
 	if *p != 42 {
 		t.Fatal(*p)
+	}
+}
+
+// TestPipelineClassifiesOutcomes: whether a write may have taken effect is
+// decided once, in the pipeline, from what happened, not from the method.
+func TestPipelineClassifiesOutcomes(t *testing.T) {
+	create := func(c *Client) error {
+		_, err := c.Roles.CreateV1(context.Background(), CreateRoleV1Request{Name: "n", Description: "d"})
+		return err
+	}
+	owner := func(c *Client) error {
+		return c.Certificates.ClearOwner(context.Background(), 5, OwnerScope{})
+	}
+	get := func(c *Client) error { _, err := c.Roles.Get(context.Background(), 5); return err }
+	tests := []struct {
+		name        string
+		run         func(*Client) error
+		answer      httpmock.Responder
+		unknown     bool // errors.Is(err, ErrOutcomeUnknown)
+		earlier     bool // an earlier attempt may have landed
+		wantAPIErr  int  // the *APIError stays reachable
+		wantWrapped error
+	}{
+		{"POST reset after sending", create, httpmock.NewErrorResponder(errReset), true, false, 0, errReset.Err},
+		{"POST 502", create, status(502), true, false, 502, ErrServer},
+		{"POST 504", create, status(504), true, false, 504, ErrServer},
+		{"POST 500 is an answer", create, status(500), false, false, 500, ErrServer},
+		{"POST 503 was turned away", create, status(503), false, false, 503, ErrServer},
+		{"POST refused never reached it", create, httpmock.NewErrorResponder(errRefused), false, false, 0, errRefused.Err},
+		{"PUT lost answers: idempotent, earlier attempts may have landed", owner, httpmock.NewErrorResponder(errReset), false, true, 0, errReset.Err},
+		{"PUT 502s", owner, status(502), false, true, 502, ErrServer},
+		{"PUT refused: nothing landed", owner, httpmock.NewErrorResponder(errRefused), false, false, 0, errRefused.Err},
+		{"GET: what an earlier read did cannot matter", get, status(502), false, false, 502, ErrServer},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, m := newTestClient(t)
+			m.RegisterNoResponder(tt.answer)
+			err := tt.run(c)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if got := errors.Is(err, ErrOutcomeUnknown); got != tt.unknown {
+				t.Errorf("errors.Is(err, ErrOutcomeUnknown) = %v for %v", got, err)
+			}
+			if got := earlierAttemptMayHaveLanded(err); got != tt.earlier {
+				t.Errorf("earlier attempt may have landed = %v for %v", got, err)
+			}
+			var apiErr *APIError
+			if tt.wantAPIErr != 0 && (!errors.As(err, &apiErr) || apiErr.StatusCode != tt.wantAPIErr) {
+				t.Errorf("errors.As *APIError: %v", err)
+			}
+			if !errors.Is(err, tt.wantWrapped) {
+				t.Errorf("err = %v does not wrap %v", err, tt.wantWrapped)
+			}
+		})
+	}
+}
+
+// TestDryRunStopsBeforeTheRetryLayer: a dry run hands over the built request
+// and returns ErrDryRun: no transport call, no retry, no lookup, no log line
+// above debug, no secret, no token fetch.
+func TestDryRunStopsBeforeTheRetryLayer(t *testing.T) {
+	for _, auth := range []Authenticator{
+		BasicAuth{Username: "jsmith", Password: "s3cret-pw"},
+		OAuth2ClientCredentials{TokenURL: "https://idp.example.com/token", ClientID: "kf", ClientSecret: "cs-99-secret"},
+	} {
+		var logs bytes.Buffer
+		var shown []*http.Request
+		c, m := newTestClient(t, func(cfg *Config) {
+			cfg.Auth = auth
+			cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			cfg.DryRun = func(r *http.Request) { shown = append(shown, r) }
+		})
+		_, err := c.Roles.Create(context.Background(), operatorsRequest())
+		if !errors.Is(err, ErrDryRun) || errors.Is(err, ErrOutcomeUnknown) {
+			t.Fatalf("err = %v, want ErrDryRun", err)
+		}
+		assertNothingSent(t, m)
+		if logs.Len() != 0 {
+			t.Errorf("a dry run logged: %s", logs.String())
+		}
+		if len(shown) != 1 {
+			t.Fatalf("%d requests shown, want 1", len(shown))
+		}
+		r := shown[0]
+		var body bytes.Buffer
+		_, _ = body.ReadFrom(r.Body)
+		if r.Method != "POST" || r.URL.String() != testBase+"/Security/Roles" || r.Header.Get("X-Keyfactor-Api-Version") != "2.0" ||
+			!strings.HasSuffix(r.Header.Get("Authorization"), " [REDACTED]") || !json.Valid(body.Bytes()) {
+			t.Errorf("shown %s %s %v %s", r.Method, r.URL, r.Header, body.String())
+		}
 	}
 }

@@ -1,8 +1,11 @@
 package keyfactor
 
 import (
+	"context"
 	"reflect"
 	"testing"
+
+	"github.com/jarcoal/httpmock"
 )
 
 func TestRoleChanges(t *testing.T) {
@@ -64,4 +67,37 @@ func TestRoleChanges(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRolePlansKnowThePermissionSet: Plan and Apply read the role's set
+// once and refuse, before any write, what it does not cover.
+func TestRolePlansKnowThePermissionSet(t *testing.T) {
+	c, m := newTestClient(t)
+	m.RegisterResponder("GET", testBase+"/Security/Roles", httpmock.NewStringResponder(200, `[]`))
+	m.RegisterResponder("GET", testBase+"/PermissionSets/"+setID, httpmock.NewStringResponder(200,
+		`{"Id":"`+setID+`","Name":"Readers","Permissions":["/portal/read/","/certificates/collections/read/5/","/reports/"]}`))
+	m.RegisterResponder("GET", testBase+"/PermissionSets", httpmock.NewStringResponder(200,
+		`[{"Id":"00000000-0000-0000-0000-000000000000","Name":"Global","Permissions":["/"]}]`))
+	desired := CreateRoleRequest{Name: "Readers", Description: "d", PermissionSetID: setID,
+		Permissions: []string{"/portal/read/", "/certificates/collections/read/6/", "/reports/read/", "/security/modify/"}}
+	_, _, err := c.Roles.Apply(context.Background(), desired)
+	assertValidation(t, err, "Roles.Apply", []string{"Permissions[1]", "Permissions[3]"}, `permission set "Readers"`)
+	if n := m.GetCallCountInfo()["GET "+testBase+"/PermissionSets/"+setID]; n != 1 {
+		t.Errorf("the set was read %d times", n)
+	}
+	for _, r := range m.requests() {
+		if r.Method != "GET" {
+			t.Errorf("Apply wrote: %s %s", r.Method, r.URL)
+		}
+	}
+	// A role naming no set belongs to Global, found by name.
+	desired.PermissionSetID = ""
+	if p, err := c.Roles.Plan(context.Background(), desired); err != nil || p.Action != ActionCreate {
+		t.Errorf("in Global: %+v, %v", p, err)
+	}
+	// A set that does not exist is the PermissionSetID's problem.
+	m.RegisterResponder("GET", testBase+"/PermissionSets/"+psID, httpmock.NewStringResponder(404, `{"ErrorCode":"0xA0110005","Message":"none"}`))
+	desired.PermissionSetID = psID
+	_, err = c.Roles.Plan(context.Background(), desired)
+	assertValidation(t, err, "Roles.Plan", []string{"PermissionSetID"}, "names no permission set")
 }
