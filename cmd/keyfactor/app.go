@@ -46,6 +46,11 @@ type app struct {
 	profile string
 	verbose bool
 
+	// kf is the SDK client every command that talks to the server uses,
+	// built once per run, in leaf, before the command runs; nil for an
+	// offline command, and for one that checks its input offline when
+	// --dry-run has no server to show a request for.
+	kf  *keyfactor.Client
 	dry *dryRun
 	// followUps, set by a command, says what its dry run cannot show.
 	followUps string
@@ -98,7 +103,7 @@ func (a *app) client() (*keyfactor.Client, error) {
 		return nil, err
 	}
 	if a.dryRun {
-		a.dry = &dryRun{followUps: a.followUps}
+		a.dry = &dryRun{}
 		cfg.DryRun = a.dry.record
 	}
 	c, err := keyfactor.NewClient(cfg)
@@ -135,7 +140,7 @@ func (e *configError) Unwrap() error { return e.err }
 // A dry run's captured request is printed instead of its stand-in error.
 func (a *app) fail(err error) int {
 	if a.dry != nil && errors.Is(err, keyfactor.ErrDryRun) {
-		a.dry.print(a.stdout)
+		a.dry.print(a.stdout, a.followUps)
 		return exitOK
 	}
 	if err == nil {

@@ -16,17 +16,11 @@ func certGet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 	metadata := fs.Bool("metadata", false, "include the certificate's metadata")
 	locations := fs.Bool("locations", false, "include the certificate stores and SSL endpoints holding it")
 	return func(ctx context.Context, args []string) error {
-		if len(args) != 1 {
-			return usagef("expected one CERT_ID argument, got %d", len(args))
-		}
 		id, err := intArg("CERT_ID", args[0])
 		if err != nil {
 			return err
 		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		c := a.kf
 		col, err := resolveCollection(ctx, c, *collection)
 		if err != nil {
 			return err
@@ -62,13 +56,7 @@ func certList(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 	pageSize := fs.Int("page-size", 0, "certificates per request (default 100, at most 1000)")
 	return func(ctx context.Context, args []string) error {
 		a.followUps = "further pages are read while pages come back full"
-		if len(args) != 0 {
-			return usagef("cert list takes no arguments; use --query")
-		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		c := a.kf
 		col, err := resolveCollection(ctx, c, *collection)
 		if err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keyfactor-sdk/keyfactor-go"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -23,6 +24,52 @@ type command struct {
 	long     string // more help, when the summary is not enough
 	setup    func(a *app, fs *pflag.FlagSet) func(ctx context.Context, args []string) error
 	names    map[string]string // SDK field or word → flag, argument or command
+	// args checks the positional arguments' count before anything else
+	// runs (noArgs, oneArg, idOrName).
+	args cobra.PositionalArgs
+	// offline commands never build a client (role validate); checksOffline
+	// ones still run, with a nil a.kf, under --dry-run when no server is
+	// configured, to check their input.
+	offline, checksOffline bool
+}
+
+// noArgs is a command that takes no positional argument; hint says what
+// to use instead ("use --file").
+func noArgs(hint string) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return nil
+		}
+		msg := strings.TrimPrefix(c.CommandPath(), "keyfactor ") + " takes no arguments"
+		if hint != "" {
+			msg += "; " + hint
+		}
+		return usagef("%s", msg)
+	}
+}
+
+// oneArg is a command that takes exactly one positional argument, name.
+func oneArg(name string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != 1 {
+			return usagef("expected one %s argument, got %d", name, len(args))
+		}
+		return nil
+	}
+}
+
+// idOrName is a command that takes an ID argument or --name, not both.
+func idOrName(what string) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		byName := c.Flags().Changed("name")
+		switch {
+		case byName && len(args) != 0:
+			return usagef("%s takes an ID or --name, not both", strings.TrimPrefix(c.CommandPath(), "keyfactor "))
+		case !byName && len(args) != 1:
+			return usagef("expected one %s ID argument, or --name, got %d arguments", what, len(args))
+		}
+		return nil
+	}
 }
 
 // group is a noun the commands act on.
@@ -72,23 +119,23 @@ concurrency. --state FILE records each finished id; run the same command
 again after an interruption and it finishes the rest. The file is bound to
 its request (query, scope and target role): one from another request is
 refused, exit 2.`,
-		setup: ownerSet, names: ownerNames},
+		setup: ownerSet, names: ownerNames, args: ownerSetArgs},
 	{name: "owner clear", synopses: []string{"CERT_ID [--collection-id N | --container-id N]"},
-		summary: "remove a certificate's owner", setup: ownerClear, names: ownerNames},
+		summary: "remove a certificate's owner", setup: ownerClear, names: ownerNames, args: oneArg("CERT_ID")},
 	{name: "cert get", synopses: []string{"CERT_ID [--collection-id N] [--metadata] [--locations]"},
 		summary: "show a certificate and its owner", setup: certGet,
-		names: map[string]string{"id": "CERT_ID", "CollectionID": "--collection-id"}},
+		names: map[string]string{"id": "CERT_ID", "CollectionID": "--collection-id"}, args: oneArg("CERT_ID")},
 	{name: "cert list", synopses: []string{"[--query Q] [--collection-id N] [--include-revoked] [--include-expired] [--page-size N]"},
-		summary: "list certificates, one JSON line each (a table with --output text)", setup: certList, names: listNames},
+		summary: "list certificates, one JSON line each (a table with --output text)", setup: certList, names: listNames, args: noArgs("use --query")},
 	{name: "role create", synopses: []string{"--file FILE"}, summary: `create a role (API v2) from JSON; "-" reads stdin`,
-		long: roleFileHelp, setup: roleCreate},
-	{name: "role get", synopses: []string{"ID"}, summary: "show a role", setup: roleGet, names: idNames},
+		long: roleFileHelp, setup: roleCreate, args: noArgs("use --file")},
+	{name: "role get", synopses: []string{"ID"}, summary: "show a role", setup: roleGet, names: idNames, args: oneArg("role ID")},
 	{name: "role list", synopses: []string{"[--query Q] [--page-size N] [--sort FIELD] [--descending]"},
-		summary: "list every role, one JSON line each (a table with --output text)", setup: roleList, names: listNames},
+		summary: "list every role, one JSON line each (a table with --output text)", setup: roleList, names: listNames, args: noArgs("use --query")},
 	{name: "role update", synopses: []string{"--file FILE"},
-		summary: "replace a role (API v2); the file needs Id, Permissions and Claims (role get's output works)", setup: roleUpdate},
+		summary: "replace a role (API v2); the file needs Id, Permissions and Claims (role get's output works)", setup: roleUpdate, args: noArgs("use --file")},
 	{name: "role delete", synopses: []string{"ID", "--name NAME"}, summary: "delete a role, by id or by exact name",
-		setup: roleDelete, names: idNames},
+		setup: roleDelete, names: idNames, args: idOrName("role")},
 	{name: "role apply", synopses: []string{"--file FILE [--plan]",
 		"--dir DIR [--plan] [--prune [--protect NAME]...] [--concurrency N]"},
 		summary: "make the server hold the role(s) in FILE, or the set of roles in DIR; --plan shows the changes, writes nothing",
@@ -111,7 +158,7 @@ of its id, so that one file serves every environment:
   /certificate_stores/change_owner/{container:IIS Farm}/
 The name, compared exactly, is resolved once per run.
 
-` + roleFileHelp, setup: roleApply},
+` + roleFileHelp, setup: roleApply, args: noArgs("use --file or --dir"), checksOffline: true},
 	{name: "role export", synopses: []string{"--dir DIR [--query Q] [--names] [--concurrency N]"},
 		summary: "write one role file per role to DIR, which role apply --dir reads back as no change",
 		long: `DIR is created if missing and must hold no *.json file (one left from an
@@ -120,55 +167,55 @@ left out: no file could change it. --names writes a collection or container
 by name ({collection:NAME}) where no other has that name, and leaves out
 PermissionSetId for roles in the Global set, so the files serve another
 environment whose ids differ.`,
-		setup: roleExport},
+		setup: roleExport, args: noArgs("use --dir")},
 	{name: "role validate", synopses: []string{"--file FILE"},
 		summary: "check role files offline, with no server: exit 0 when valid, 2 naming every problem",
-		long:    roleFileHelp, setup: roleValidate},
+		long:    roleFileHelp, setup: roleValidate, args: noArgs("use --file"), offline: true},
 	{name: "role clone", synopses: []string{"ID --name NAME [--description TEXT] [--email ADDRESS]"},
-		summary: "create a role from an existing one", setup: roleClone, names: cloneNames},
+		summary: "create a role from an existing one", setup: roleClone, names: cloneNames, args: oneArg("role ID")},
 	{name: "role create-v1", synopses: []string{"--file FILE"}, summary: "create a role with the deprecated v1 API",
-		setup: roleCreateV1},
+		setup: roleCreateV1, args: noArgs("use --file")},
 	{name: "role copy-v1", synopses: []string{"ID --name NAME --description TEXT [--email ADDRESS]"},
-		summary: "copy a role with the deprecated v1 API", setup: roleCopyV1, names: cloneNames},
+		summary: "copy a role with the deprecated v1 API", setup: roleCopyV1, names: cloneNames, args: oneArg("role ID")},
 	{name: "permission-set list", synopses: []string{"[--page-size N]"},
 		summary: "list the permission sets the caller may see, one JSON line each (a table with --output text)",
-		setup:   permissionSetList, names: listNames},
+		setup:   permissionSetList, names: listNames, args: noArgs("")},
 	{name: "permission-set get", synopses: []string{"ID", "--name NAME"}, summary: "show a permission set, by id (a GUID) or exact name",
-		setup: permissionSetGet, names: idNames},
+		setup: permissionSetGet, names: idNames, args: idOrName("permission set")},
 	{name: "permission-set apply", synopses: []string{"--file FILE [--plan]"},
 		summary: "make the server hold the permission set(s) in FILE; --plan shows the changes, writes nothing",
 		long: `FILE holds one permission set, or an array, as {"Name": ..., "Permissions": [...]}, read
 strictly like role files. Sets are found by exact name (the API cannot rename one); a
 set's permissions are replaced as a whole. Every set is validated before anything is
 written. Exit 0 when nothing changes (or would change), 8 when --plan finds changes.`,
-		setup: permissionSetApply},
+		setup: permissionSetApply, args: noArgs("use --file")},
 	{name: "permission-set delete", synopses: []string{"ID", "--name NAME"}, summary: "delete a permission set, by id or exact name",
-		setup: permissionSetDelete, names: idNames},
+		setup: permissionSetDelete, names: idNames, args: idOrName("permission set")},
 	{name: "whoami", synopses: []string{""}, summary: "show who the caller is: its roles and what it may do",
-		setup: whoami},
+		setup: whoami, args: noArgs("")},
 	{name: "claim list", synopses: []string{"[--query Q] [--page-size N]"},
-		summary: "list security claims, one JSON line each (a table with --output text)", setup: claimList, names: claimNames},
-	{name: "claim get", synopses: []string{"ID"}, summary: "show a claim", setup: claimGet, names: claimNames},
+		summary: "list security claims, one JSON line each (a table with --output text)", setup: claimList, names: claimNames, args: noArgs("use --query")},
+	{name: "claim get", synopses: []string{"ID"}, summary: "show a claim", setup: claimGet, names: claimNames, args: oneArg("claim ID")},
 	{name: "claim find", synopses: []string{"--type T --value V --scheme S"},
-		summary: "show the claim of that type, value and scheme (compared exactly)", setup: claimFind, names: claimNames},
+		summary: "show the claim of that type, value and scheme (compared exactly)", setup: claimFind, names: claimNames, args: noArgs("use --type, --value and --scheme")},
 	{name: "claim create", synopses: []string{"--type T --value V --scheme S [--description D]"},
-		summary: "create a claim; a lost answer never creates a second", setup: claimCreate, names: claimNames},
-	{name: "claim delete", synopses: []string{"ID"}, summary: "delete a claim no role holds", setup: claimDelete, names: claimNames},
+		summary: "create a claim; a lost answer never creates a second", setup: claimCreate, names: claimNames, args: noArgs("use --type, --value and --scheme")},
+	{name: "claim delete", synopses: []string{"ID"}, summary: "delete a claim no role holds", setup: claimDelete, names: claimNames, args: oneArg("claim ID")},
 	{name: "claim roles", synopses: []string{"--type T --value V --scheme S"}, summary: "list the roles holding a claim",
-		setup: claimRoles, names: claimNames},
+		setup: claimRoles, names: claimNames, args: noArgs("use --type, --value and --scheme")},
 	{name: "role claim add", synopses: []string{"ROLE_ID --type T --value V --scheme S [--description D]"},
 		summary: "give a role a claim, keeping everything else; one it holds already is not added twice",
-		setup:   roleClaim(true), names: claimNames},
+		setup:   roleClaim(true), names: claimNames, args: oneArg("ROLE_ID")},
 	{name: "role claim remove", synopses: []string{"ROLE_ID --type T --value V --scheme S"},
-		summary: "take a claim from a role, keeping everything else (the claim itself stays)", setup: roleClaim(false), names: claimNames},
+		summary: "take a claim from a role, keeping everything else (the claim itself stays)", setup: roleClaim(false), names: claimNames, args: oneArg("ROLE_ID")},
 	{name: "collection list", synopses: []string{"[--query Q] [--page-size N]"},
-		summary: "list certificate collections, one JSON line each (a table with --output text)", setup: collectionList, names: listNames},
+		summary: "list certificate collections, one JSON line each (a table with --output text)", setup: collectionList, names: listNames, args: noArgs("use --query")},
 	{name: "collection get", synopses: []string{"ID", "--name NAME"}, summary: "show a collection, by id or exact name",
-		setup: collectionGet, names: idNames},
+		setup: collectionGet, names: idNames, args: idOrName("collection")},
 	{name: "container list", synopses: []string{"[--query Q] [--page-size N]"},
-		summary: "list certificate store containers, one JSON line each (a table with --output text)", setup: containerList, names: listNames},
+		summary: "list certificate store containers, one JSON line each (a table with --output text)", setup: containerList, names: listNames, args: noArgs("use --query")},
 	{name: "container get", synopses: []string{"ID", "--name NAME"}, summary: "show a container, by id or exact name",
-		setup: containerGet, names: idNames},
+		setup: containerGet, names: idNames, args: idOrName("container")},
 }
 
 // rootCommand builds the command tree. Each run builds its own, so that
@@ -230,7 +277,7 @@ const defaultTimeout = 2 * time.Minute
 // ends with --timeout; its errors are marked as the command's own.
 func (a *app) leaf(c *command, verb string) *cobra.Command {
 	cc := &cobra.Command{Use: strings.TrimSpace(verb + " " + c.synopses[0]), Short: c.summary, Long: c.long,
-		Annotations: map[string]string{"forms": strings.Join(c.synopses, "\n")}}
+		Args: c.args, Annotations: map[string]string{"forms": strings.Join(c.synopses, "\n")}}
 	run := c.setup(a, cc.Flags())
 	cc.RunE = func(cmd *cobra.Command, args []string) error {
 		a.cmd = c
@@ -239,6 +286,15 @@ func (a *app) leaf(c *command, verb string) *cobra.Command {
 		}
 		if a.timeout <= 0 {
 			return &commandError{usagef("--timeout must be positive")}
+		}
+		if !c.offline {
+			kf, err := a.client()
+			switch {
+			case err == nil:
+				a.kf = kf
+			case !(c.checksOffline && a.dryRun && errors.Is(err, keyfactor.ErrNotConfigured)):
+				return &commandError{err}
+			}
 		}
 		ctx, cancel := context.WithTimeout(cmd.Context(), a.timeout)
 		defer cancel()

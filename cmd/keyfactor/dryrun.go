@@ -15,9 +15,6 @@ type dryRun struct {
 	header      http.Header
 	body        []byte
 	seen        int
-	// followUps is set for commands whose next request depends on the
-	// first one's answer, which a dry run does not have.
-	followUps string
 }
 
 func (d *dryRun) record(req *http.Request) {
@@ -31,8 +28,10 @@ func (d *dryRun) record(req *http.Request) {
 	}
 }
 
-// print writes the recorded request as HTTP text.
-func (d *dryRun) print(w io.Writer) {
+// print writes the recorded request as HTTP text. followUps, for commands
+// whose next request depends on the first one's answer (which a dry run
+// does not have), says what comes next.
+func (d *dryRun) print(w io.Writer, followUps string) {
 	fmt.Fprintf(w, "%s %s\n", d.method, d.url)
 	keys := make([]string, 0, len(d.header))
 	for k := range d.header {
@@ -45,7 +44,7 @@ func (d *dryRun) print(w io.Writer) {
 	if len(d.body) > 0 {
 		fmt.Fprintf(w, "\n%s\n", d.body)
 	}
-	if d.followUps != "" {
-		fmt.Fprintf(w, "\n(dry run: only the first request is shown; %s)\n", d.followUps)
+	if followUps != "" {
+		fmt.Fprintf(w, "\n(dry run: only the first request is shown; %s)\n", followUps)
 	}
 }

@@ -81,30 +81,18 @@ func listCommand[T any](a *app, fs *pflag.FlagSet, what, queryHelp string,
 	pageSize := fs.Int("page-size", 0, what+"s per request (default 100, at most 1000)")
 	return func(ctx context.Context, args []string) error {
 		a.followUps = "further pages are read while pages come back full"
-		if len(args) != 0 {
-			return usagef("%s list takes no arguments; use --query", what)
-		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		c := a.kf
 		return stream(a, list(ctx, c, *query, *pageSize), header, row)
 	}
 }
 
 func claimGet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 	return func(ctx context.Context, args []string) error {
-		if len(args) != 1 {
-			return usagef("expected one claim ID argument, got %d", len(args))
-		}
 		id, err := intArg("ID", args[0])
 		if err != nil {
 			return err
 		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		c := a.kf
 		cl, err := c.Claims.Get(ctx, id)
 		if err != nil {
 			return err
@@ -120,17 +108,11 @@ func claimByFlags[T any](name string, withDescription bool, do func(context.Cont
 	return func(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 		f := addClaimFlags(fs, withDescription)
 		return func(ctx context.Context, args []string) error {
-			if len(args) != 0 {
-				return usagef("%s takes no arguments; use --type, --value and --scheme", name)
-			}
 			cl, err := f.claim()
 			if err != nil {
 				return err
 			}
-			c, err := a.client()
-			if err != nil {
-				return err
-			}
+			c := a.kf
 			out, err := do(ctx, c, cl)
 			if err != nil {
 				return err
@@ -160,17 +142,11 @@ var (
 
 func claimDelete(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 	return func(ctx context.Context, args []string) error {
-		if len(args) != 1 {
-			return usagef("expected one claim ID argument, got %d", len(args))
-		}
 		id, err := intArg("ID", args[0])
 		if err != nil {
 			return err
 		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		c := a.kf
 		if err := c.Claims.Delete(ctx, id); err != nil {
 			return err
 		}
@@ -184,9 +160,6 @@ func roleClaim(add bool) func(a *app, fs *pflag.FlagSet) func(context.Context, [
 		f := addClaimFlags(fs, add)
 		return func(ctx context.Context, args []string) error {
 			a.followUps = "the role is then written back with the claim, and read again to verify"
-			if len(args) != 1 {
-				return usagef("expected one ROLE_ID argument, got %d", len(args))
-			}
 			id, err := intArg("ROLE_ID", args[0])
 			if err != nil {
 				return err
@@ -195,10 +168,7 @@ func roleClaim(add bool) func(a *app, fs *pflag.FlagSet) func(context.Context, [
 			if err != nil {
 				return err
 			}
-			c, err := a.client()
-			if err != nil {
-				return err
-			}
+			c := a.kf
 			var role *keyfactor.Role
 			if add {
 				role, err = c.Roles.AddClaim(ctx, id, cl)
@@ -213,16 +183,11 @@ func roleClaim(add bool) func(a *app, fs *pflag.FlagSet) func(context.Context, [
 	}
 }
 
-// byIDOrName reads the argument of a get: an id, or --name.
-func byIDOrName(args []string, fs *pflag.FlagSet, what string) (id int, byName bool, err error) {
-	byName = fs.Changed("name")
-	switch {
-	case byName && len(args) != 0:
-		return 0, false, usagef("%s get takes an ID or --name, not both", what)
-	case byName:
+// byIDOrName reads the argument of a get whose count idOrName checked: an
+// id, or --name.
+func byIDOrName(args []string, fs *pflag.FlagSet) (id int, byName bool, err error) {
+	if fs.Changed("name") {
 		return 0, true, nil
-	case len(args) != 1:
-		return 0, false, usagef("expected one %s ID argument, or --name, got %d arguments", what, len(args))
 	}
 	id, err = intArg("ID", args[0])
 	return id, false, err
@@ -259,14 +224,11 @@ func getByIDOrName[T any](a *app, fs *pflag.FlagSet, what string,
 	text func(io.Writer, *T)) func(context.Context, []string) error {
 	name := fs.String("name", "", "the "+what+" with exactly this name, instead of ID")
 	return func(ctx context.Context, args []string) error {
-		id, named, err := byIDOrName(args, fs, what)
+		id, named, err := byIDOrName(args, fs)
 		if err != nil {
 			return err
 		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		c := a.kf
 		var x *T
 		if named {
 			x, err = byName(ctx, c, *name)

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/keyfactor-sdk/keyfactor-go"
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
@@ -92,11 +93,20 @@ func resolveID(ctx context.Context, flag, value string, byName func(context.Cont
 	return id, nil
 }
 
-// certArg takes the single CERT_ID argument and the scope flags.
-func certArg(args []string, s *scope) (int, error) {
-	if len(args) != 1 {
-		return 0, usagef("expected one CERT_ID argument, got %d", len(args))
+// ownerSetArgs checks owner set's arguments: CERT_ID, or none with --query.
+func ownerSetArgs(c *cobra.Command, args []string) error {
+	if q, _ := c.Flags().GetString("query"); q != "" {
+		if len(args) != 0 {
+			return usagef("owner set --query takes no CERT_ID")
+		}
+		return nil
 	}
+	return oneArg("CERT_ID")(c, args)
+}
+
+// certArg takes the CERT_ID argument (its count checked by cobra) and the
+// scope flags.
+func certArg(args []string, s *scope) (int, error) {
 	if s.both() {
 		return 0, usagef("use either --collection-id or --container-id, not both")
 	}
@@ -145,8 +155,6 @@ func ownerSet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 		}
 		if *query != "" {
 			switch {
-			case len(args) != 0:
-				return usagef("owner set --query takes no CERT_ID")
 			case sc.both():
 				return usagef("use either --collection-id or --container-id, not both")
 			case *concurrency < 1:
@@ -172,10 +180,7 @@ func ownerSet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 				return err
 			}
 		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		c := a.kf
 		if req.CollectionID, req.ContainerID, err = sc.resolve(ctx, c); err != nil {
 			return err
 		}
@@ -206,10 +211,7 @@ func ownerClear(a *app, fs *pflag.FlagSet) func(context.Context, []string) error
 				return err
 			}
 		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		c := a.kf
 		if collection, container, err = sc.resolve(ctx, c); err != nil {
 			return err
 		}
@@ -256,10 +258,7 @@ func (a *app) ownerByQuery(ctx context.Context, query string, sc *scope, req key
 	if err != nil {
 		return err
 	}
-	c, err := a.client()
-	if err != nil {
-		return err
-	}
+	c := a.kf
 	if req.CollectionID, req.ContainerID, err = sc.resolve(ctx, c); err != nil {
 		return err
 	}

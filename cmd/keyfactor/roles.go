@@ -21,9 +21,6 @@ import (
 func roleCreate(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 	file := fs.StringP("file", "f", "", "JSON role; - for standard input")
 	return func(ctx context.Context, args []string) error {
-		if len(args) != 0 {
-			return usagef("role create takes no arguments; use --file")
-		}
 		roles, err := a.readRoles(ctx, *file)
 		if err != nil {
 			return err
@@ -31,10 +28,7 @@ func roleCreate(a *app, fs *pflag.FlagSet) func(context.Context, []string) error
 		if len(roles) != 1 {
 			return usagef("role create takes one role; %s holds %d (role apply takes several)", displayName(*file), len(roles))
 		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		c := a.kf
 		role, err := c.Roles.Create(ctx, roles[0])
 		if err != nil {
 			return err
@@ -49,10 +43,7 @@ func roleGet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 		if err != nil {
 			return err
 		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		c := a.kf
 		role, err := c.Roles.Get(ctx, id)
 		if err != nil {
 			return err
@@ -68,13 +59,7 @@ func roleList(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 	descending := fs.Bool("descending", false, "sort in descending order")
 	return func(ctx context.Context, args []string) error {
 		a.followUps = "further pages are read while pages come back full"
-		if len(args) != 0 {
-			return usagef("role list takes no arguments; use --query")
-		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		c := a.kf
 		opts := keyfactor.ListRolesOptions{Query: *query, PageSize: *pageSize, SortField: *sortField, Descending: *descending}
 		return stream(a, c.Roles.List(ctx, opts), "ID\tNAME\tCLAIMS\tIMMUTABLE\tEMAIL", func(r keyfactor.RoleSummary) string {
 			return fmt.Sprintf("%d\t%s\t%d\t%t\t%s", r.ID, r.Name, r.ClaimsCount, r.Immutable, r.EmailAddress)
@@ -117,17 +102,11 @@ type updateFile struct {
 func roleUpdate(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 	file := fs.StringP("file", "f", "", "JSON role with its Id; - for standard input")
 	return func(ctx context.Context, args []string) error {
-		if len(args) != 0 {
-			return usagef("role update takes no arguments; use --file")
-		}
 		var f updateFile
 		if err := a.readJSONFile(ctx, *file, &f); err != nil {
 			return err
 		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		c := a.kf
 		role, err := c.Roles.Update(ctx, f.UpdateRoleRequest)
 		if err != nil {
 			return err
@@ -152,13 +131,8 @@ func roleDelete(a *app, fs *pflag.FlagSet) func(context.Context, []string) error
 			if id, err = oneID(args); err != nil {
 				return err
 			}
-		} else if len(args) != 0 {
-			return usagef("role delete takes an ID or --name, not both")
 		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		c := a.kf
 		if fs.Changed("name") {
 			a.followUps = "the role is then deleted by the id the lookup finds"
 			role, err := c.Roles.GetByName(ctx, *name)
@@ -194,9 +168,6 @@ func roleApply(a *app, fs *pflag.FlagSet) func(context.Context, []string) error 
 	set.register(fs)
 	return func(ctx context.Context, args []string) error {
 		a.followUps = "the role is then created or updated from the lookup's answer"
-		if len(args) != 0 {
-			return usagef("role apply takes no arguments; use --file or --dir")
-		}
 		if err := set.check(*file); err != nil {
 			return err
 		}
@@ -207,12 +178,9 @@ func roleApply(a *app, fs *pflag.FlagSet) func(context.Context, []string) error 
 		if err != nil {
 			return err
 		}
-		c, err := a.client()
-		if a.dryRun && errors.Is(err, keyfactor.ErrNotConfigured) {
+		c := a.kf
+		if c == nil { // --dry-run with no server configured: the input is checked
 			return a.printValid(len(desired), "no server is configured, so no request is shown")
-		}
-		if err != nil {
-			return err
 		}
 		needs := [][]string{{"/security/read/"}}
 		if !*planOnly {
@@ -283,9 +251,6 @@ func (a *app) applyEach(n int, planOnly bool, step func(i int) (changed bool, er
 func roleValidate(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 	file := fs.StringP("file", "f", "", "JSON role, or array of roles; - for standard input")
 	return func(ctx context.Context, args []string) error {
-		if len(args) != 0 {
-			return usagef("role validate takes no arguments; use --file")
-		}
 		roles, err := a.readRoles(ctx, *file)
 		if err != nil {
 			return err
@@ -447,10 +412,7 @@ func roleClone(a *app, fs *pflag.FlagSet) func(context.Context, []string) error 
 		if err != nil {
 			return err
 		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		c := a.kf
 		role, err := c.Roles.Clone(ctx, id, keyfactor.CloneRoleRequest{Name: *name, Description: *description, EmailAddress: *email})
 		if err != nil {
 			return err
@@ -463,17 +425,11 @@ func roleCreateV1(a *app, fs *pflag.FlagSet) func(context.Context, []string) err
 	file := fs.StringP("file", "f", "", "JSON v1 role; - for standard input")
 	return func(ctx context.Context, args []string) error {
 		a.deprecated("role create-v1", "role create")
-		if len(args) != 0 {
-			return usagef("role create-v1 takes no arguments; use --file")
-		}
 		var req keyfactor.CreateRoleV1Request
 		if err := a.readJSONFile(ctx, *file, &req); err != nil {
 			return err
 		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		c := a.kf
 		//lint:ignore SA1019 this command is the deprecated API, on request
 		role, err := c.Roles.CreateV1(ctx, req)
 		if err != nil {
@@ -493,10 +449,7 @@ func roleCopyV1(a *app, fs *pflag.FlagSet) func(context.Context, []string) error
 		if err != nil {
 			return err
 		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		c := a.kf
 		//lint:ignore SA1019 this command is the deprecated API, on request
 		role, err := c.Roles.CopyV1(ctx, id, keyfactor.CopyRoleV1Request{Name: *name, Description: *description, EmailAddress: *email})
 		if err != nil {
@@ -510,12 +463,8 @@ func (a *app) deprecated(cmd, instead string) {
 	fmt.Fprintf(a.stderr, "keyfactor: warning: %s uses Keyfactor's deprecated v1 API; use %s\n", cmd, instead)
 }
 
-func oneID(args []string) (int, error) {
-	if len(args) != 1 {
-		return 0, usagef("expected one role ID argument, got %d", len(args))
-	}
-	return intArg("ID", args[0])
-}
+// oneID parses the ID argument, whose count oneArg or idOrName checked.
+func oneID(args []string) (int, error) { return intArg("ID", args[0]) }
 
 func (a *app) printRole(r *keyfactor.Role) error {
 	return a.print(r, func(w io.Writer) {

@@ -70,12 +70,9 @@ func (a *app) applyDir(ctx context.Context, set setFlags, planOnly bool) error {
 	if err != nil {
 		return err
 	}
-	c, err := a.client()
-	if a.dryRun && errors.Is(err, keyfactor.ErrNotConfigured) {
+	c := a.kf
+	if c == nil { // --dry-run with no server configured: the input is checked
 		return a.printValid(len(roles), "no server is configured, so no request is shown")
-	}
-	if err != nil {
-		return err
 	}
 	needs := [][]string{{"/security/read/"}}
 	if !planOnly {
@@ -277,8 +274,6 @@ func roleExport(a *app, fs *pflag.FlagSet) func(context.Context, []string) error
 	return func(ctx context.Context, args []string) error {
 		a.followUps = "each role is then read by id and written to --dir"
 		switch {
-		case len(args) != 0:
-			return usagef("role export takes no arguments; use --dir")
 		case *dir == "":
 			return usagef("--dir is required")
 		case *concurrency <= 0:
@@ -287,10 +282,7 @@ func roleExport(a *app, fs *pflag.FlagSet) func(context.Context, []string) error
 		if err := checkExportDir(*dir); err != nil {
 			return err
 		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		c := a.kf
 		if err := a.preflight(ctx, c, "role export", []string{"/security/read/"}); err != nil {
 			return err
 		}

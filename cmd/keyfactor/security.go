@@ -16,13 +16,7 @@ import (
 
 func whoami(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 	return func(ctx context.Context, args []string) error {
-		if len(args) != 0 {
-			return usagef("whoami takes no arguments")
-		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		c := a.kf
 		me, err := c.Security.Me(ctx)
 		if err != nil {
 			return err
@@ -92,13 +86,7 @@ func permissionSetList(a *app, fs *pflag.FlagSet) func(context.Context, []string
 	pageSize := fs.Int("page-size", 0, "sets per request (default 100, at most 1000)")
 	return func(ctx context.Context, args []string) error {
 		a.followUps = "further pages are read while pages come back full"
-		if len(args) != 0 {
-			return usagef("permission-set list takes no arguments")
-		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		c := a.kf
 		opts := keyfactor.ListPermissionSetsOptions{PageSize: *pageSize}
 		return stream(a, c.PermissionSets.List(ctx, opts), "ID\tNAME\tPERMISSIONS", func(s keyfactor.PermissionSet) string {
 			return s.ID + "\t" + s.Name + "\t" + strings.Join(s.Permissions, " ")
@@ -106,32 +94,22 @@ func permissionSetList(a *app, fs *pflag.FlagSet) func(context.Context, []string
 	}
 }
 
-// setArg takes a permission set's ID argument, or --name.
-func setArg(args []string, fs *pflag.FlagSet, verb string) (id string, byName bool, err error) {
-	byName = fs.Changed("name")
-	switch {
-	case byName && len(args) != 0:
-		return "", false, usagef("permission-set %s takes an ID or --name, not both", verb)
-	case !byName && len(args) != 1:
-		return "", false, usagef("expected one permission set ID argument (a GUID), or --name, got %d arguments", len(args))
-	case !byName:
-		return args[0], false, nil
+// setArg takes a permission set's ID argument (its count checked by
+// idOrName), or --name.
+func setArg(args []string, fs *pflag.FlagSet) (id string, byName bool) {
+	if fs.Changed("name") {
+		return "", true
 	}
-	return "", true, nil
+	return args[0], false
 }
 
 func permissionSetGet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 	name := fs.String("name", "", "the set with exactly this name, instead of ID")
 	return func(ctx context.Context, args []string) error {
-		id, byName, err := setArg(args, fs, "get")
-		if err != nil {
-			return err
-		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		id, byName := setArg(args, fs)
+		c := a.kf
 		var set *keyfactor.PermissionSet
+		var err error
 		if byName {
 			a.followUps = "the set is found among every page of the list"
 			set, err = c.PermissionSets.GetByName(ctx, *name)
@@ -154,14 +132,8 @@ func (a *app) printSet(s *keyfactor.PermissionSet) error {
 func permissionSetDelete(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 	name := fs.String("name", "", "delete the set with exactly this name, instead of ID")
 	return func(ctx context.Context, args []string) error {
-		id, byName, err := setArg(args, fs, "delete")
-		if err != nil {
-			return err
-		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		id, byName := setArg(args, fs)
+		c := a.kf
 		if byName {
 			a.followUps = "the set is then deleted by the id the lookup finds"
 			set, err := c.PermissionSets.GetByName(ctx, *name)
@@ -187,17 +159,11 @@ func permissionSetApply(a *app, fs *pflag.FlagSet) func(context.Context, []strin
 	planOnly := fs.Bool("plan", false, "show what would change and send no write")
 	return func(ctx context.Context, args []string) error {
 		a.followUps = "the set is then created or updated from the list's answer"
-		if len(args) != 0 {
-			return usagef("permission-set apply takes no arguments; use --file")
-		}
 		desired, err := a.readSets(ctx, *file)
 		if err != nil {
 			return err
 		}
-		c, err := a.client()
-		if err != nil {
-			return err
-		}
+		c := a.kf
 		if !*planOnly {
 			if err := a.preflight(ctx, c, "permission-set apply", []string{"/security/modify/"}); err != nil {
 				return err
