@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -105,118 +106,10 @@ Unknown keys, a key written twice (in any case) and anything after the JSON
 value are refused. For role apply, a key left out (Permissions, Claims) is
 not managed: the server keeps what it holds; [] means none.`
 
-// commandList is every command, in the order help lists them.
-var commandList = []command{
-	{name: "owner set", synopses: []string{
-		"CERT_ID (--role-id N | --role-name NAME) [--collection-id N | --container-id N]",
-		"--query Q (--role-id N | --role-name NAME) [--plan] [--state FILE] [--concurrency N]"},
-		summary: "make a role the owner of a certificate, or of every certificate a query matches",
-		long: `With --query, every matching certificate is listed first (a snapshot, so that
-changing owners cannot shift the pages), the target role is resolved (a role
-that does not exist is exit 4, and nothing is written), certificates that
-already have that owner are skipped, and the rest change with bounded
-concurrency. --state FILE records each finished id; run the same command
-again after an interruption and it finishes the rest. The file is bound to
-its request (query, scope and target role): one from another request is
-refused, exit 2.`,
-		setup: ownerSet, names: ownerNames, args: ownerSetArgs},
-	{name: "owner clear", synopses: []string{"CERT_ID [--collection-id N | --container-id N]"},
-		summary: "remove a certificate's owner", setup: ownerClear, names: ownerNames, args: oneArg("CERT_ID")},
-	{name: "cert get", synopses: []string{"CERT_ID [--collection-id N] [--metadata] [--locations]"},
-		summary: "show a certificate and its owner", setup: certGet,
-		names: map[string]string{"id": "CERT_ID", "CollectionID": "--collection-id"}, args: oneArg("CERT_ID")},
-	{name: "cert list", synopses: []string{"[--query Q] [--collection-id N] [--include-revoked] [--include-expired] [--page-size N]"},
-		summary: "list certificates, one JSON line each (a table with --output text)", setup: certList, names: listNames, args: noArgs("use --query")},
-	{name: "role create", synopses: []string{"--file FILE"}, summary: `create a role (API v2) from JSON; "-" reads stdin`,
-		long: roleFileHelp, setup: roleCreate, args: noArgs("use --file")},
-	{name: "role get", synopses: []string{"ID"}, summary: "show a role", setup: roleGet, names: idNames, args: oneArg("role ID")},
-	{name: "role list", synopses: []string{"[--query Q] [--page-size N] [--sort FIELD] [--descending]"},
-		summary: "list every role, one JSON line each (a table with --output text)", setup: roleList, names: listNames, args: noArgs("use --query")},
-	{name: "role update", synopses: []string{"--file FILE"},
-		summary: "replace a role (API v2); the file needs Id, Permissions and Claims (role get's output works)", setup: roleUpdate, args: noArgs("use --file")},
-	{name: "role delete", synopses: []string{"ID", "--name NAME"}, summary: "delete a role, by id or by exact name",
-		setup: roleDelete, names: idNames, args: idOrName("role")},
-	{name: "role apply", synopses: []string{"--file FILE [--plan]",
-		"--dir DIR [--plan] [--prune [--protect NAME]...] [--concurrency N]"},
-		summary: "make the server hold the role(s) in FILE, or the set of roles in DIR; --plan shows the changes, writes nothing",
-		long: `Every role is validated before anything is written. Exit 0 when nothing
-changes (or would change), 8 when --plan finds changes.
-
-With --dir, every *.json file of DIR (each one role or an array) is one set,
-applied at once: the role list is read once, only the roles the files name
-are read, and the writes run --concurrency at a time. Anything the server
-would refuse (a permission outside the role's permission set, a collection
-or container name that does not resolve) stops the run before any write,
-exit 2. --prune also deletes the roles no file names, except the immutable
-role and each --protect NAME. Progress goes to stderr when it is a
-terminal; the summary, as JSON (counts and every role that changes or
-failed), goes to stdout. "role export --dir" writes such a directory.
-
-A permission may name a collection or a certificate store container instead
-of its id, so that one file serves every environment:
-  /certificates/collections/read/{collection:Web Servers}/
-  /certificate_stores/change_owner/{container:IIS Farm}/
-The name, compared exactly, is resolved once per run.
-
-` + roleFileHelp, setup: roleApply, args: noArgs("use --file or --dir"), checksOffline: true},
-	{name: "role export", synopses: []string{"--dir DIR [--query Q] [--names] [--concurrency N]"},
-		summary: "write one role file per role to DIR, which role apply --dir reads back as no change",
-		long: `DIR is created if missing and must hold no *.json file (one left from an
-earlier export would bring back a role deleted since). The immutable role is
-left out: no file could change it. --names writes a collection or container
-by name ({collection:NAME}) where no other has that name, and leaves out
-PermissionSetId for roles in the Global set, so the files serve another
-environment whose ids differ.`,
-		setup: roleExport, args: noArgs("use --dir")},
-	{name: "role validate", synopses: []string{"--file FILE"},
-		summary: "check role files offline, with no server: exit 0 when valid, 2 naming every problem",
-		long:    roleFileHelp, setup: roleValidate, args: noArgs("use --file"), offline: true},
-	{name: "role clone", synopses: []string{"ID --name NAME [--description TEXT] [--email ADDRESS]"},
-		summary: "create a role from an existing one", setup: roleClone, names: cloneNames, args: oneArg("role ID")},
-	{name: "role create-v1", synopses: []string{"--file FILE"}, summary: "create a role with the deprecated v1 API",
-		setup: roleCreateV1, args: noArgs("use --file")},
-	{name: "role copy-v1", synopses: []string{"ID --name NAME --description TEXT [--email ADDRESS]"},
-		summary: "copy a role with the deprecated v1 API", setup: roleCopyV1, names: cloneNames, args: oneArg("role ID")},
-	{name: "permission-set list", synopses: []string{"[--page-size N]"},
-		summary: "list the permission sets the caller may see, one JSON line each (a table with --output text)",
-		setup:   permissionSetList, names: listNames, args: noArgs("")},
-	{name: "permission-set get", synopses: []string{"ID", "--name NAME"}, summary: "show a permission set, by id (a GUID) or exact name",
-		setup: permissionSetGet, names: idNames, args: idOrName("permission set")},
-	{name: "permission-set apply", synopses: []string{"--file FILE [--plan]"},
-		summary: "make the server hold the permission set(s) in FILE; --plan shows the changes, writes nothing",
-		long: `FILE holds one permission set, or an array, as {"Name": ..., "Permissions": [...]}, read
-strictly like role files. Sets are found by exact name (the API cannot rename one); a
-set's permissions are replaced as a whole. Every set is validated before anything is
-written. Exit 0 when nothing changes (or would change), 8 when --plan finds changes.`,
-		setup: permissionSetApply, args: noArgs("use --file")},
-	{name: "permission-set delete", synopses: []string{"ID", "--name NAME"}, summary: "delete a permission set, by id or exact name",
-		setup: permissionSetDelete, names: idNames, args: idOrName("permission set")},
-	{name: "whoami", synopses: []string{""}, summary: "show who the caller is: its roles and what it may do",
-		setup: whoami, args: noArgs("")},
-	{name: "claim list", synopses: []string{"[--query Q] [--page-size N]"},
-		summary: "list security claims, one JSON line each (a table with --output text)", setup: claimList, names: claimNames, args: noArgs("use --query")},
-	{name: "claim get", synopses: []string{"ID"}, summary: "show a claim", setup: claimGet, names: claimNames, args: oneArg("claim ID")},
-	{name: "claim find", synopses: []string{"--type T --value V --scheme S"},
-		summary: "show the claim of that type, value and scheme (compared exactly)", setup: claimFind, names: claimNames, args: noArgs("use --type, --value and --scheme")},
-	{name: "claim create", synopses: []string{"--type T --value V --scheme S [--description D]"},
-		summary: "create a claim; a lost answer never creates a second", setup: claimCreate, names: claimNames, args: noArgs("use --type, --value and --scheme")},
-	{name: "claim delete", synopses: []string{"ID"}, summary: "delete a claim no role holds", setup: claimDelete, names: claimNames, args: oneArg("claim ID")},
-	{name: "claim roles", synopses: []string{"--type T --value V --scheme S"}, summary: "list the roles holding a claim",
-		setup: claimRoles, names: claimNames, args: noArgs("use --type, --value and --scheme")},
-	{name: "role claim add", synopses: []string{"ROLE_ID --type T --value V --scheme S [--description D]"},
-		summary: "give a role a claim, keeping everything else; one it holds already is not added twice",
-		setup:   roleClaim(true), names: claimNames, args: oneArg("ROLE_ID")},
-	{name: "role claim remove", synopses: []string{"ROLE_ID --type T --value V --scheme S"},
-		summary: "take a claim from a role, keeping everything else (the claim itself stays)", setup: roleClaim(false), names: claimNames, args: oneArg("ROLE_ID")},
-	{name: "collection list", synopses: []string{"[--query Q] [--page-size N]"},
-		summary: "list certificate collections, one JSON line each (a table with --output text)", setup: collectionList, names: listNames, args: noArgs("use --query")},
-	{name: "collection get", synopses: []string{"ID", "--name NAME"}, summary: "show a collection, by id or exact name",
-		setup: collectionGet, names: idNames, args: idOrName("collection")},
-	{name: "container list", synopses: []string{"[--query Q] [--page-size N]"},
-		summary: "list certificate store containers, one JSON line each (a table with --output text)", setup: containerList, names: listNames, args: noArgs("use --query")},
-	{name: "container get", synopses: []string{"ID", "--name NAME"}, summary: "show a container, by id or exact name",
-		setup: containerGet, names: idNames, args: idOrName("container")},
-}
+// commandList is every command, each noun's from its own file, in the
+// order help lists them.
+var commandList = slices.Concat(ownerCommands, certCommands, roleCommands, permissionSetCommands, whoamiCommands,
+	claimCommands, roleClaimCommands, collectionCommands, containerCommands)
 
 // rootCommand builds the command tree. Each run builds its own, so that
 // flag values never carry from one run to the next.

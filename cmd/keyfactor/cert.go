@@ -75,3 +75,12 @@ func resolveCollection(ctx context.Context, c *keyfactor.Client, value string) (
 	id, _, err := (&scope{collection: value}).resolve(ctx, c)
 	return id, err
 }
+
+// certCommands is the cert commands.
+var certCommands = []command{
+	{name: "cert get", synopses: []string{"CERT_ID [--collection-id N] [--metadata] [--locations]"},
+		summary: "show a certificate and its owner", setup: certGet,
+		names: map[string]string{"id": "CERT_ID", "CollectionID": "--collection-id"}, args: oneArg("CERT_ID")},
+	{name: "cert list", synopses: []string{"[--query Q] [--collection-id N] [--include-revoked] [--include-expired] [--page-size N]"},
+		summary: "list certificates, one JSON line each (a table with --output text)", setup: certList, names: listNames, args: noArgs("use --query")},
+}

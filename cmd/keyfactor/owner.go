@@ -529,3 +529,22 @@ func isTerminal(w io.Writer) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
+
+// ownerCommands is the owner commands.
+var ownerCommands = []command{
+	{name: "owner set", synopses: []string{
+		"CERT_ID (--role-id N | --role-name NAME) [--collection-id N | --container-id N]",
+		"--query Q (--role-id N | --role-name NAME) [--plan] [--state FILE] [--concurrency N]"},
+		summary: "make a role the owner of a certificate, or of every certificate a query matches",
+		long: `With --query, every matching certificate is listed first (a snapshot, so that
+changing owners cannot shift the pages), the target role is resolved (a role
+that does not exist is exit 4, and nothing is written), certificates that
+already have that owner are skipped, and the rest change with bounded
+concurrency. --state FILE records each finished id; run the same command
+again after an interruption and it finishes the rest. The file is bound to
+its request (query, scope and target role): one from another request is
+refused, exit 2.`,
+		setup: ownerSet, names: ownerNames, args: ownerSetArgs},
+	{name: "owner clear", synopses: []string{"CERT_ID [--collection-id N | --container-id N]"},
+		summary: "remove a certificate's owner", setup: ownerClear, names: ownerNames, args: oneArg("CERT_ID")},
+}

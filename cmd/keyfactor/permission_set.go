@@ -14,74 +14,6 @@ import (
 
 // The caller, permission sets, and the preflight of commands that write.
 
-func whoami(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
-	return func(ctx context.Context, args []string) error {
-		c := a.kf
-		me, err := c.Security.Me(ctx)
-		if err != nil {
-			return err
-		}
-		return a.print(me, func(w io.Writer) {
-			fmt.Fprintf(w, "roles: %s\n", orNone(strings.Join(me.Roles, ", ")))
-			global := make([]string, len(me.GlobalPermissions))
-			for i, g := range me.GlobalPermissions {
-				global[i] = g.Area + ":" + g.Permission
-			}
-			fmt.Fprintf(w, "v1 permissions: %s\n", orNone(strings.Join(global, " ")))
-			if me.Permissions == nil {
-				fmt.Fprintln(w, "v2 permissions: (not reported by this server)")
-			} else {
-				fmt.Fprintf(w, "v2 permissions: %s\n", orNone(strings.Join(me.Permissions, " ")))
-			}
-		})
-	}
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "(none)"
-	}
-	return s
-}
-
-// preflight checks, before the first write, that the caller holds each of
-// needs (each an alternative list: one of its permissions suffices), when
-// the server reports the caller's v2 permissions. A missing one stops the
-// command with exit 3 naming it; a server that cannot report them lets
-// the command go on, which -v says. A dry run skips the check: its first
-// request is the one to show.
-func (a *app) preflight(ctx context.Context, c *keyfactor.Client, what string, needs ...[]string) error {
-	if a.dryRun {
-		return nil
-	}
-	me, err := c.Security.Me(ctx)
-	if err != nil {
-		return fmt.Errorf("checking the caller's permissions before %s: %w", what, err)
-	}
-	if me.Permissions == nil {
-		if a.verbose {
-			fmt.Fprintf(a.stderr, "keyfactor: the server does not report the caller's permissions (GET /Security/My/Permissions); "+
-				"going on with %s unchecked\n", what)
-		}
-		return nil
-	}
-	var missing []string
-	for _, alternatives := range needs {
-		held := false
-		for _, p := range alternatives {
-			held = held || me.Has(p)
-		}
-		if !held {
-			missing = append(missing, strings.Join(alternatives, " or "))
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("the caller (roles %s) lacks %s, which %s needs; nothing was written: %w",
-			orNone(strings.Join(me.Roles, ", ")), strings.Join(missing, ", and "), what, keyfactor.ErrForbidden)
-	}
-	return nil
-}
-
 func permissionSetList(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 	pageSize := fs.Int("page-size", 0, "sets per request (default 100, at most 1000)")
 	return func(ctx context.Context, args []string) error {
@@ -269,4 +201,22 @@ func (a *app) readSets(ctx context.Context, path string) ([]keyfactor.CreatePerm
 		return nil, &keyfactor.ValidationError{Op: "permission set file", Fields: fields}
 	}
 	return sets, nil
+}
+
+// permissionSetCommands is the permission-set commands.
+var permissionSetCommands = []command{
+	{name: "permission-set list", synopses: []string{"[--page-size N]"},
+		summary: "list the permission sets the caller may see, one JSON line each (a table with --output text)",
+		setup:   permissionSetList, names: listNames, args: noArgs("")},
+	{name: "permission-set get", synopses: []string{"ID", "--name NAME"}, summary: "show a permission set, by id (a GUID) or exact name",
+		setup: permissionSetGet, names: idNames, args: idOrName("permission set")},
+	{name: "permission-set apply", synopses: []string{"--file FILE [--plan]"},
+		summary: "make the server hold the permission set(s) in FILE; --plan shows the changes, writes nothing",
+		long: `FILE holds one permission set, or an array, as {"Name": ..., "Permissions": [...]}, read
+strictly like role files. Sets are found by exact name (the API cannot rename one); a
+set's permissions are replaced as a whole. Every set is validated before anything is
+written. Exit 0 when nothing changes (or would change), 8 when --plan finds changes.`,
+		setup: permissionSetApply, args: noArgs("use --file")},
+	{name: "permission-set delete", synopses: []string{"ID", "--name NAME"}, summary: "delete a permission set, by id or exact name",
+		setup: permissionSetDelete, names: idNames, args: idOrName("permission set")},
 }

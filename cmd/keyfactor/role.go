@@ -488,3 +488,57 @@ func (a *app) printRoleV1(r *keyfactor.RoleV1) error {
 		}
 	})
 }
+
+// roleCommands is the role commands, in the order help lists them.
+var roleCommands = []command{
+	{name: "role create", synopses: []string{"--file FILE"}, summary: `create a role (API v2) from JSON; "-" reads stdin`,
+		long: roleFileHelp, setup: roleCreate, args: noArgs("use --file")},
+	{name: "role get", synopses: []string{"ID"}, summary: "show a role", setup: roleGet, names: idNames, args: oneArg("role ID")},
+	{name: "role list", synopses: []string{"[--query Q] [--page-size N] [--sort FIELD] [--descending]"},
+		summary: "list every role, one JSON line each (a table with --output text)", setup: roleList, names: listNames, args: noArgs("use --query")},
+	{name: "role update", synopses: []string{"--file FILE"},
+		summary: "replace a role (API v2); the file needs Id, Permissions and Claims (role get's output works)", setup: roleUpdate, args: noArgs("use --file")},
+	{name: "role delete", synopses: []string{"ID", "--name NAME"}, summary: "delete a role, by id or by exact name",
+		setup: roleDelete, names: idNames, args: idOrName("role")},
+	{name: "role apply", synopses: []string{"--file FILE [--plan]",
+		"--dir DIR [--plan] [--prune [--protect NAME]...] [--concurrency N]"},
+		summary: "make the server hold the role(s) in FILE, or the set of roles in DIR; --plan shows the changes, writes nothing",
+		long: `Every role is validated before anything is written. Exit 0 when nothing
+changes (or would change), 8 when --plan finds changes.
+
+With --dir, every *.json file of DIR (each one role or an array) is one set,
+applied at once: the role list is read once, only the roles the files name
+are read, and the writes run --concurrency at a time. Anything the server
+would refuse (a permission outside the role's permission set, a collection
+or container name that does not resolve) stops the run before any write,
+exit 2. --prune also deletes the roles no file names, except the immutable
+role and each --protect NAME. Progress goes to stderr when it is a
+terminal; the summary, as JSON (counts and every role that changes or
+failed), goes to stdout. "role export --dir" writes such a directory.
+
+A permission may name a collection or a certificate store container instead
+of its id, so that one file serves every environment:
+  /certificates/collections/read/{collection:Web Servers}/
+  /certificate_stores/change_owner/{container:IIS Farm}/
+The name, compared exactly, is resolved once per run.
+
+` + roleFileHelp, setup: roleApply, args: noArgs("use --file or --dir"), checksOffline: true},
+	{name: "role export", synopses: []string{"--dir DIR [--query Q] [--names] [--concurrency N]"},
+		summary: "write one role file per role to DIR, which role apply --dir reads back as no change",
+		long: `DIR is created if missing and must hold no *.json file (one left from an
+earlier export would bring back a role deleted since). The immutable role is
+left out: no file could change it. --names writes a collection or container
+by name ({collection:NAME}) where no other has that name, and leaves out
+PermissionSetId for roles in the Global set, so the files serve another
+environment whose ids differ.`,
+		setup: roleExport, args: noArgs("use --dir")},
+	{name: "role validate", synopses: []string{"--file FILE"},
+		summary: "check role files offline, with no server: exit 0 when valid, 2 naming every problem",
+		long:    roleFileHelp, setup: roleValidate, args: noArgs("use --file"), offline: true},
+	{name: "role clone", synopses: []string{"ID --name NAME [--description TEXT] [--email ADDRESS]"},
+		summary: "create a role from an existing one", setup: roleClone, names: cloneNames, args: oneArg("role ID")},
+	{name: "role create-v1", synopses: []string{"--file FILE"}, summary: "create a role with the deprecated v1 API",
+		setup: roleCreateV1, args: noArgs("use --file")},
+	{name: "role copy-v1", synopses: []string{"ID --name NAME --description TEXT [--email ADDRESS]"},
+		summary: "copy a role with the deprecated v1 API", setup: roleCopyV1, names: cloneNames, args: oneArg("role ID")},
+}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"io"
+	"iter"
+
+	"github.com/keyfactor-sdk/keyfactor-go"
+	"github.com/spf13/pflag"
+)
+
+// listCommand is a "list [--query Q] [--page-size N]" command for what:
+// one JSON line per item, or a table with --output text.
+func listCommand[T any](a *app, fs *pflag.FlagSet, what, queryHelp string,
+	list func(context.Context, *keyfactor.Client, string, int) iter.Seq2[T, error],
+	header string, row func(T) string) func(context.Context, []string) error {
+	query := fs.StringP("query", "q", "", queryHelp)
+	pageSize := fs.Int("page-size", 0, what+"s per request (default 100, at most 1000)")
+	return func(ctx context.Context, args []string) error {
+		a.followUps = "further pages are read while pages come back full"
+		c := a.kf
+		return stream(a, list(ctx, c, *query, *pageSize), header, row)
+	}
+}
+
+// byIDOrName reads the argument of a get whose count idOrName checked: an
+// id, or --name.
+func byIDOrName(args []string, fs *pflag.FlagSet) (id int, byName bool, err error) {
+	if fs.Changed("name") {
+		return 0, true, nil
+	}
+	id, err = intArg("ID", args[0])
+	return id, false, err
+}
+
+// getByIDOrName is a "get ID | --name NAME" command for what.
+func getByIDOrName[T any](a *app, fs *pflag.FlagSet, what string,
+	byID func(context.Context, *keyfactor.Client, int) (*T, error),
+	byName func(context.Context, *keyfactor.Client, string) (*T, error),
+	text func(io.Writer, *T)) func(context.Context, []string) error {
+	name := fs.String("name", "", "the "+what+" with exactly this name, instead of ID")
+	return func(ctx context.Context, args []string) error {
+		id, named, err := byIDOrName(args, fs)
+		if err != nil {
+			return err
+		}
+		c := a.kf
+		var x *T
+		if named {
+			x, err = byName(ctx, c, *name)
+		} else {
+			x, err = byID(ctx, c, id)
+		}
+		if err != nil {
+			return err
+		}
+		return a.print(x, func(w io.Writer) { text(w, x) })
+	}
+}
