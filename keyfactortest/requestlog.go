@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -13,7 +16,9 @@ import (
 // answered: the time it arrived, method, path, query, status (0 when the
 // connection was dropped), the fault it met and how long it took. It never
 // writes a header or a body, so no credential reaches the log (the token
-// endpoint's secret travels in the body; API credentials in a header).
+// endpoint's secret travels in the body; API credentials in a header),
+// and a query parameter whose name says it holds a secret (password,
+// secret, token, key, code, ...) is logged as [REDACTED].
 //
 //	{"Time":"2026-12-01T09:10:06.5Z","Method":"GET","Path":"/KeyfactorAPI/Security/Roles","Query":"PageReturned=1",
 //	 "Status":200,"DurationMs":0.4}
@@ -38,7 +43,7 @@ type logEntry struct {
 }
 
 func (s *Server) logRequest(r *http.Request, status int, f *Fault, start time.Time) {
-	e := logEntry{Time: start.UTC(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: status,
+	e := logEntry{Time: start.UTC(), Method: r.Method, Path: r.URL.Path, Query: scrubQuery(r.URL.RawQuery), Status: status,
 		DurationMs: float64(time.Since(start).Microseconds()) / 1000}
 	switch {
 	case f == nil:
@@ -79,3 +84,26 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 }
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// secretParam matches the names of query parameters that may carry a
+// secret: a client that puts one in a URL must not find it in the log.
+var secretParam = regexp.MustCompile(`(?i)pass(word|phrase)?|secret|token|api_?key|private_?key|^key$|^code$|credential|signature|^sig$|pfx|pkcs`)
+
+// scrubQuery is raw with the value of every secret-looking parameter, and
+// of the whole query when it does not parse, replaced by [REDACTED].
+func scrubQuery(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	parts := strings.Split(raw, "&")
+	for i, p := range parts {
+		name, _, hasValue := strings.Cut(p, "=")
+		decoded, err := url.QueryUnescape(name)
+		if err != nil || secretParam.MatchString(decoded) {
+			if hasValue || err != nil {
+				parts[i] = name + "=[REDACTED]"
+			}
+		}
+	}
+	return strings.Join(parts, "&")
+}

@@ -32,6 +32,7 @@ package keyfactortest
 
 import (
 	"bytes"
+	"context"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -161,6 +162,10 @@ func NewTLSServer(opts ...Option) *Server {
 func (s *Server) unstarted() *httptest.Server {
 	srv := httptest.NewUnstartedServer(s)
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	// A client that opens a connection and sends nothing, or half a
+	// request, must not hold the server (or its shutdown) forever.
+	srv.Config.ReadHeaderTimeout = 10 * time.Second
+	srv.Config.ReadTimeout = time.Minute
 	if s.listener != nil {
 		_ = srv.Listener.Close()
 		srv.Listener = s.listener
@@ -235,8 +240,24 @@ func (s *Server) TLSCertificate() *x509.Certificate { return s.srv.Certificate()
 //	cmd.Env = append(os.Environ(), srv.Env()...)
 func (s *Server) Env() []string {
 	u, _ := url.Parse(s.URL)
-	env := []string{"KEYFACTOR_PORT=" + u.Port(), "KEYFACTOR_API_PATH=" + strings.TrimPrefix(s.apiPath, "/"),
-		"KEYFACTOR_USERNAME=admin", "KEYFACTOR_DOMAIN=KEYFACTOR", "KEYFACTOR_PASSWORD=" + AdminPassword}
+	env := []string{"KEYFACTOR_PORT=" + u.Port(), "KEYFACTOR_API_PATH=" + strings.TrimPrefix(s.apiPath, "/")}
+	// The administrator's credentials as they are now: a seed or AddUser
+	// may have changed its password, or left it a token only.
+	s.mu.Lock()
+	admin := s.users[strings.ToLower(AdminUser)]
+	token := ""
+	for t, a := range s.tokens {
+		if a == admin {
+			token = t
+		}
+	}
+	s.mu.Unlock()
+	switch {
+	case admin != nil && admin.password != "":
+		env = append(env, "KEYFACTOR_USERNAME=admin", "KEYFACTOR_DOMAIN=KEYFACTOR", "KEYFACTOR_PASSWORD="+admin.password)
+	case token != "":
+		env = append(env, "KEYFACTOR_AUTH_ACCESS_TOKEN="+token)
+	}
 	if cert := s.srv.Certificate(); cert != nil && u.Scheme == "https" {
 		ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})
 		return append(env, "KEYFACTOR_HOSTNAME="+u.Hostname(), "KEYFACTOR_CA_CERT="+string(ca))
@@ -246,6 +267,18 @@ func (s *Server) Env() []string {
 
 // Close shuts the server down and blocks until its requests have finished.
 func (s *Server) Close() { s.srv.Close() }
+
+// Shutdown stops the server gracefully: it stops accepting connections,
+// closes idle ones and waits for the requests in flight to be answered,
+// until ctx ends. Then, or once they are answered, it closes every
+// connection left (a client that sent half a request) and the server, as
+// Close does. It returns ctx's error when requests were cut off.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.srv.Config.Shutdown(ctx)
+	s.srv.CloseClientConnections()
+	s.srv.Close()
+	return err
+}
 
 // User is an account the server accepts. Name is DOMAIN\user for basic auth;
 // Token, when set, is also accepted as a bearer token. Permissions are v2
@@ -265,6 +298,13 @@ func (s *Server) AddUser(u User) {
 	defer s.mu.Unlock()
 	a := &account{name: u.Name, password: u.Password, permissions: parsePerms(u.Permissions),
 		visibleSets: slices.Clone(u.VisiblePermissionSets)}
+	if old := s.users[strings.ToLower(u.Name)]; old != nil {
+		for t, holder := range s.tokens {
+			if holder == old {
+				delete(s.tokens, t) // a replaced account's token goes with it
+			}
+		}
+	}
 	s.users[strings.ToLower(u.Name)] = a
 	if u.Token != "" {
 		s.tokens[u.Token] = a

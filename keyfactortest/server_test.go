@@ -571,3 +571,50 @@ func TestRequestLog(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+// TestRequestLogScrubsSecretsInQueries: a client that puts a secret in a
+// URL does not find it in the log, however the parameter is spelt.
+func TestRequestLogScrubsSecretsInQueries(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"PageReturned=1&ReturnLimit=5", "PageReturned=1&ReturnLimit=5"},
+		{"password=hunter2&x=1", "password=[REDACTED]&x=1"},
+		{"Client_Secret=s3&access_token=t0k", "Client_Secret=[REDACTED]&access_token=[REDACTED]"},
+		{"pfxPassword=p&CertificateAuthority=ca1", "pfxPassword=[REDACTED]&CertificateAuthority=ca1"},
+		{"%70assword=hunter2", "%70assword=[REDACTED]"},
+		{"%zz=hunter2", "%zz=[REDACTED]"},
+	}
+	for _, tt := range tests {
+		if got := scrubQuery(tt.in); got != tt.want {
+			t.Errorf("scrubQuery(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	var log strings.Builder
+	var mu sync.Mutex
+	s := NewServer(WithRequestLog(writerFunc(func(b []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return log.Write(b) })))
+	defer s.Close()
+	call{method: "GET", path: "/Security/Roles?password=hunter2", version: "2.0"}.send(t, s)
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Contains(log.String(), "hunter2") {
+		t.Errorf("the log holds the secret: %s", log.String())
+	}
+}
+
+// TestEnvFollowsTheAdministratorsCredentials: a seed that changes the
+// administrator's password, or leaves it a token only, changes Env.
+func TestEnvFollowsTheAdministratorsCredentials(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	if err := s.Seed([]byte(`{"Users": [{"Name": "KEYFACTOR\\admin", "Password": "n3w-pw", "Permissions": ["/"]}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	env := strings.Join(s.Env(), "\n")
+	if !strings.Contains(env, "KEYFACTOR_PASSWORD=n3w-pw") || strings.Contains(env, AdminPassword) {
+		t.Errorf("after a new password: %s", env)
+	}
+	s.AddUser(User{Name: AdminUser, Token: "only-a-token", Permissions: []string{"/"}})
+	env = strings.Join(s.Env(), "\n")
+	if !strings.Contains(env, "KEYFACTOR_AUTH_ACCESS_TOKEN=only-a-token") || strings.Contains(env, "KEYFACTOR_PASSWORD") {
+		t.Errorf("token only: %s", env)
+	}
+}

@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -202,16 +204,24 @@ func start(t *testing.T, args ...string) (map[string]string, *exec.Cmd, *bytes.B
 // is answered, new connections are refused, and the exit code is 0.
 func TestSIGTERMLetsRequestsFinish(t *testing.T) {
 	env, cmd, stderr := start(t, "--latency", "700ms")
-	req, _ := http.NewRequest("GET", env["KEYFACTORTEST_URL"]+"/Security/Roles/1", nil)
+	body := `{"Name": "In Flight", "Description": "d"}`
+	req, _ := http.NewRequest("POST", env["KEYFACTORTEST_URL"]+"/Security/Roles", strings.NewReader(body))
 	req.SetBasicAuth(`KEYFACTOR\admin`, env["KEYFACTOR_PASSWORD"])
 	req.Header.Set("x-keyfactor-requested-with", "APIClient")
-	sent := make(chan struct{})
+	req.Header.Set("x-keyfactor-api-version", "2.0")
+	req.Header.Set("Content-Type", "application/json")
+	// "Expect: 100-continue" makes the fake say when its handler starts
+	// reading the body: the request is then in flight, past the listener's
+	// backlog, and the fake holds it for --latency.
+	req.Header.Set("Expect", "100-continue")
+	inHandler := make(chan struct{})
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
-		WroteRequest: func(httptrace.WroteRequestInfo) { close(sent) },
+		Got100Continue: func() { close(inHandler) },
 	}))
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
 	answered := make(chan int, 1)
 	go func() {
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			answered <- 0
 			return
@@ -219,11 +229,7 @@ func TestSIGTERMLetsRequestsFinish(t *testing.T) {
 		resp.Body.Close()
 		answered <- resp.StatusCode
 	}()
-	// Sent, then given time to be picked up: a connection still in the
-	// listener's backlog is not in flight yet. The fake holds the request
-	// for 700ms, so 200ms leaves a wide margin on either side.
-	<-sent
-	time.Sleep(200 * time.Millisecond)
+	<-inHandler
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -235,6 +241,130 @@ func TestSIGTERMLetsRequestsFinish(t *testing.T) {
 	}
 	if _, err := http.Get(env["KEYFACTORTEST_URL"]); err == nil {
 		t.Error("the stopped fake still answers")
+	}
+}
+
+// TestHalfABodyDoesNotHoldShutdown: a client that sends headers and part
+// of its body, then nothing, is cut off after --shutdown-timeout.
+func TestHalfABodyDoesNotHoldShutdown(t *testing.T) {
+	env, cmd, stderr := start(t, "--shutdown-timeout", "200ms")
+	u, _ := url.Parse(env["KEYFACTORTEST_URL"])
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST %s/Security/Roles HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"+
+		"Content-Length: 1000\r\nExpect: 100-continue\r\n\r\n", u.Path, u.Host)
+	// The fake answers 100 Continue once its handler reads the body: the
+	// request is in flight. Then half a body, and silence.
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.Contains(line, "100") {
+		t.Fatalf("no 100 Continue: %q, %v", line, err)
+	}
+	fmt.Fprint(conn, `{"Name": "half`)
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil || !strings.Contains(stderr.String(), "cut off") {
+			t.Errorf("exit: %v after %v\n%s", err, time.Since(start), stderr)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the fake did not stop while a client held half a body")
+	}
+}
+
+// TestServeStopsWhileWaitingForItsFiles: a seed or log that is a FIFO
+// nobody opened, or /dev/zero, never holds the program past a signal, nor
+// grows its memory.
+func TestServeStopsWhileWaitingForItsFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "nobody.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFO here:", err)
+	}
+	t.Cleanup(func() {
+		// Release the goroutines left blocked opening the FIFO.
+		if f, err := os.OpenFile(fifo, os.O_RDWR, 0); err == nil {
+			f.Close()
+		}
+	})
+	for _, args := range [][]string{{"--seed", fifo}, {"--log", fifo}} {
+		ctx, cancel := context.WithCancel(context.Background())
+		var stdout, stderr bytes.Buffer
+		done := make(chan int, 1)
+		go func() { done <- run(ctx, append([]string{"serve"}, args...), &stdout, &stderr) }()
+		cancel() // the signal: whether it comes before or during the wait
+		select {
+		case code := <-done:
+			if code != 2 || !strings.Contains(stderr.String(), "stopped before it could be read") {
+				t.Errorf("%v: exit %d, %s", args, code, &stderr)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%v: serve did not stop", args)
+		}
+	}
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "--seed", "/dev/zero"}, io.Discard, &stderr); code != 2 ||
+		!strings.Contains(stderr.String(), "larger than 64 MiB") {
+		t.Errorf("/dev/zero: exit %d, %s", code, &stderr)
+	}
+}
+
+// TestPrintEnvAuthenticatesAndClearsTheRest: the settings printed log in
+// after a seed changed the administrator's password, and every KEYFACTOR_*
+// variable of the shell they do not set is unset.
+func TestPrintEnvAuthenticatesAndClearsTheRest(t *testing.T) {
+	seed := writeTemp(t, "seed.json", `{"Users": [{"Name": "KEYFACTOR\\admin", "Password": "Ch4nged-pw", "Permissions": ["/"]}]}`)
+	cmd := exec.Command(kft, "serve", "--print-env", "--seed", seed)
+	cmd.Env = append(cleanEnv(t), "KEYFACTOR_LEFTOVER=1", "KEYFACTOR_CLIENT_TIMEOUT=1s")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
+	out, _ := io.ReadAll(stdout)
+	text := string(out)
+	unset, _, _ := strings.Cut(text, "\n")
+	for _, name := range []string{"KEYFACTOR_LEFTOVER", "KEYFACTOR_CLIENT_TIMEOUT", "KEYFACTOR_AUTH_ACCESS_TOKEN"} {
+		if !strings.Contains(" "+unset+" ", " "+name+" ") {
+			t.Errorf("%s is not unset: %q", name, unset)
+		}
+	}
+	if !strings.Contains(text, "export KEYFACTOR_PASSWORD='Ch4nged-pw'") {
+		t.Errorf("the printed password is not the seeded one:\n%s", text)
+	}
+}
+
+// TestWarnsWhenReachableWithThePublishedPassword: listening beyond
+// loopback with the password everyone knows is said out loud; --password
+// replaces it (and the published token).
+func TestWarnsWhenReachableWithThePublishedPassword(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		warn bool
+	}{
+		{[]string{"--addr", "0.0.0.0:0"}, true},
+		{[]string{"--addr", "0.0.0.0:0", "--password", "S3cret-choice"}, false},
+		{[]string{"--addr", "127.0.0.1:0"}, false},
+	} {
+		env, cmd, stderr := start(t, tt.args...)
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		if got := strings.Contains(stderr.String(), "warning"); got != tt.warn {
+			t.Errorf("%v: warned %v: %s", tt.args, got, stderr)
+		}
+		if len(tt.args) > 2 && env["KEYFACTOR_PASSWORD"] != "S3cret-choice" {
+			t.Errorf("--password: printed %q", env["KEYFACTOR_PASSWORD"])
+		}
 	}
 }
 
