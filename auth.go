@@ -171,6 +171,9 @@ type tokenFetch struct {
 	// abandoned: the caller that made the request gave up (its context
 	// ended), which says nothing about the identity provider.
 	abandoned bool
+	// waiters counts the callers that joined this request instead of
+	// making their own; tests wait on it.
+	waiters atomic.Int32
 }
 
 func newOAuthSource(o OAuth2ClientCredentials, client *http.Client) *oauthSource {
@@ -205,6 +208,7 @@ func (s *oauthSource) token(ctx context.Context) (*oauth2.Token, error) {
 			s.fetch(ctx, f)
 			return f.tok, f.err
 		}
+		f.waiters.Add(1)
 		s.mu.Unlock()
 		select {
 		case <-f.done:

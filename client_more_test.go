@@ -369,75 +369,72 @@ func TestBaseURLWithEmptyQueryOrFragment(t *testing.T) {
 	}
 }
 
-// flakyIdP is an identity provider that fails (status) or hangs after
-// delay, counting token requests.
-func flakyIdP(t *testing.T, delay time.Duration, status int) (string, *atomic.Int32) {
+// heldIdP is an identity provider that holds each token request until
+// released, then answers status (0: hangs until the client gives up or
+// the test ends). It counts the requests, and says on arrived when each comes.
+func heldIdP(t *testing.T, status int) (tokenURL string, requests *atomic.Int32, arrived chan struct{}, releaseAll func()) {
 	t.Helper()
-	var n atomic.Int32
-	release := make(chan struct{})
+	requests = new(atomic.Int32)
+	arrived, release := make(chan struct{}, 100), make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n.Add(1)
+		requests.Add(1)
+		arrived <- struct{}{}
 		select {
-		case <-time.After(delay):
+		case <-release:
 		case <-r.Context().Done():
 			return
 		}
-		if status == 0 { // hang
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-			return
+		if status != 0 {
+			w.WriteHeader(status)
 		}
-		w.WriteHeader(status)
 	}))
-	t.Cleanup(func() { close(release); srv.Close() })
-	return srv.URL + "/token", &n
+	var once sync.Once
+	releaseAll = func() { once.Do(func() { close(release) }) }
+	t.Cleanup(func() { releaseAll(); srv.Close() })
+	return srv.URL + "/token", requests, arrived, releaseAll
 }
 
+// TestOAuthFailureAnswersEveryWaiter: callers waiting on a token request
+// that fails (an error status, or the provider hanging past Timeout) all
+// get its error from that one request; none makes its own, which would
+// make N callers wait N times as long.
 func TestOAuthFailureAnswersEveryWaiter(t *testing.T) {
 	tests := []struct {
-		name          string
-		delay         time.Duration
-		status        int
-		timeout       time.Duration
-		callers       int
-		slowestWithin time.Duration
+		name    string
+		status  int
+		timeout time.Duration
+		callers int
 	}{
-		{"provider fails after 100ms", 100 * time.Millisecond, 500, time.Minute, 50, time.Second},
-		// Before the fix, 10 callers took 10 × Timeout; now one Timeout.
-		{"provider hangs, Timeout 300ms", 0, 0, 300 * time.Millisecond, 10, 1500 * time.Millisecond},
+		{"provider fails", 500, time.Minute, 50},
+		{"provider hangs past Timeout", 0, time.Second, 10},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tokenURL, requests := flakyIdP(t, tt.delay, tt.status)
+			tokenURL, requests, arrived, release := heldIdP(t, tt.status)
 			c := testClient(t, Config{Timeout: tt.timeout,
 				Auth: OAuth2ClientCredentials{TokenURL: tokenURL, ClientID: "kf", ClientSecret: "cs-secret-1"}})
-			start := time.Now()
-			var wg sync.WaitGroup
-			var slowest atomic.Int64
+			src := c.auth.(*oauthSource)
+			errs := make(chan error, tt.callers)
+			call := func() { errs <- c.Certificates.ClearOwner(context.Background(), 1, OwnerScope{}) }
+			go call()
+			<-arrived // the first caller's token request is held at the provider
+			src.mu.Lock()
+			fetch := src.inflight
+			src.mu.Unlock()
+			for range tt.callers - 1 {
+				go call()
+			}
+			for fetch.waiters.Load() < int32(tt.callers-1) {
+				runtime.Gosched() // every other caller joins the held request
+			}
+			if tt.status != 0 {
+				release()
+			}
 			for range tt.callers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					if err := c.Certificates.ClearOwner(context.Background(), 1, OwnerScope{}); err == nil {
-						t.Error("no error")
-					}
-					took := int64(time.Since(start))
-					for {
-						old := slowest.Load()
-						if took <= old || slowest.CompareAndSwap(old, took) {
-							break
-						}
-					}
-				}()
+				if err := <-errs; err == nil {
+					t.Error("a caller got no error")
+				}
 			}
-			wg.Wait()
-			if got := time.Duration(slowest.Load()); got > tt.slowestWithin {
-				t.Errorf("the slowest of %d callers waited %v", tt.callers, got)
-			}
-			// All callers start together and the first request outlasts
-			// their start, so one request answers them all.
 			if n := requests.Load(); n != 1 {
 				t.Errorf("%d token requests for %d callers, want 1", n, tt.callers)
 			}
