@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -275,6 +276,37 @@ func TestCompletionAndSuggestions(t *testing.T) {
 		"owner st 1": `did you mean "owner set"?`} {
 		if r := cli(t, nil, "", append(strings.Fields(args), "-o", "text")...); r.code != 2 || !strings.Contains(r.stderr, want) {
 			t.Errorf("%s: %+v", args, r)
+		}
+	}
+}
+
+// TestBashCompletionWithoutThePackage: the bash script completes on a
+// shell that has no bash-completion package (no _get_comp_words_by_ref),
+// as on minimal images; completion --help says how to install it.
+func TestBashCompletionWithoutThePackage(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	bin, err := binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := `set -u
+source <(keyfactor completion bash)
+declare -F _init_completion >/dev/null && { echo "bash-completion is loaded: the test proves nothing" >&2; exit 3; }
+COMP_WORDS=(keyfactor role ap); COMP_CWORD=2; COMP_LINE="keyfactor role ap"; COMP_POINT=${#COMP_LINE}; COMP_TYPE=9
+__start_keyfactor keyfactor ap role 2>/dev/null # compopt complains outside a real completion
+printf '%s\n' "${COMPREPLY[@]}"`
+	cmd := exec.Command("bash", "--norc", "--noprofile", "-c", script)
+	cmd.Env = append(cleanEnv(t, nil), "PATH="+filepath.Dir(bin)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != "apply" {
+		t.Errorf("completing 'keyfactor role ap' without bash-completion: %v\n%s", err, out)
+	}
+	r := cli(t, nil, "", "completion", "--help")
+	for _, want := range []string{"~/.bashrc", "bash-completion/completions/keyfactor", "_keyfactor", "completions/keyfactor.fish", "$PROFILE"} {
+		if r.code != 0 || !strings.Contains(r.stdout, want) {
+			t.Errorf("completion --help lacks %q: %+v", want, r)
 		}
 	}
 }

@@ -159,6 +159,8 @@ func (a *app) rootCommand() *cobra.Command {
 		}
 		parents[parent].AddCommand(a.leaf(c, verb))
 	}
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.AddCommand(completionCommand(a.stdout))
 	root.AddCommand(&cobra.Command{Use: "version", Short: "print the version", Args: cobra.NoArgs,
 		Run: func(*cobra.Command, []string) { fmt.Fprint(a.stdout, version()) }})
 	return root

@@ -73,7 +73,7 @@ func writeForms(b *strings.Builder, c *cobra.Command) {
 		forms = strings.Split(f, "\n")
 	}
 	for _, f := range forms {
-		fmt.Fprintf(b, "  %s\n", strings.TrimSpace(path+" "+f))
+		fmt.Fprintf(b, "  %s\n", strings.TrimSpace(path+" "+strings.TrimSpace(f)))
 	}
 	fmt.Fprintf(b, "      %s\n", c.Short)
 }
