@@ -173,6 +173,11 @@ const defaultTimeout = 2 * time.Minute
 func (a *app) leaf(c *command, verb string) *cobra.Command {
 	cc := &cobra.Command{Use: strings.TrimSpace(verb + " " + c.synopses[0]), Short: c.summary, Long: c.long,
 		Args: c.args, Annotations: map[string]string{"forms": strings.Join(c.synopses, "\n")}}
+	if len(c.synopses) > 1 { // the manual's synopsis shows the first form only
+		for _, f := range c.synopses {
+			cc.Example += "  keyfactor " + c.name + " " + f + "\n"
+		}
+	}
 	run := c.setup(a, cc.Flags())
 	cc.RunE = func(cmd *cobra.Command, args []string) error {
 		a.cmd = c
