@@ -351,7 +351,7 @@ func (s *ClaimsService) Create(ctx context.Context, c Claim) (*Claim, error) {
 	want := Claim{ClaimType: c.ClaimType, ClaimValue: c.ClaimValue, ProviderAuthenticationScheme: c.scheme()}
 	// A claim's description may lag behind (Keyfactor's claims are
 	// eventually consistent): the identity alone proves it.
-	return createOnce(ctx, s.c, "claim", call{method: http.MethodPost, path: "Security/Claims", version: v1, body: body},
+	return writeOnce(ctx, s.c, "claim", call{method: http.MethodPost, path: "Security/Claims", version: v1, body: body},
 		func(w *claimWire) *Claim { created := w.claim(); return &created },
 		func() (*Claim, error) { return s.find(ctx, "Claims.Create", want) }, same[Claim])
 }

@@ -215,7 +215,7 @@ func (s *CollectionsService) Copy(ctx context.Context, req CopyCollectionRequest
 
 // post sends a create or copy and recovers a lost answer by name.
 func (s *CollectionsService) post(ctx context.Context, op, path string, body any, name string, same func(*Collection) bool) (*Collection, error) {
-	return createOnce(ctx, s.c, "collection", call{method: http.MethodPost, path: path, version: v1, body: body},
+	return writeOnce(ctx, s.c, "collection", call{method: http.MethodPost, path: path, version: v1, body: body},
 		func(w *collectionWire) *Collection { c := w.collection(); return &c },
 		func() (*Collection, error) { return s.getByName(ctx, op, name) }, same)
 }

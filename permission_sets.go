@@ -159,7 +159,7 @@ func (s *PermissionSetsService) create(ctx context.Context, op string, req Creat
 		return nil, err
 	}
 	body := permissionSetWire{Name: req.Name, Permissions: nonNil(req.Permissions)}
-	return createOnce(ctx, s.c, "permission set", call{method: http.MethodPost, path: "PermissionSets", version: v1, body: body},
+	return writeOnce(ctx, s.c, "permission set", call{method: http.MethodPost, path: "PermissionSets", version: v1, body: body},
 		func(set *PermissionSet) *PermissionSet { return set },
 		func() (*PermissionSet, error) { return s.getByName(ctx, op, req.Name) },
 		func(found *PermissionSet) bool {
@@ -185,8 +185,13 @@ func (r *CreatePermissionSetRequest) check(v *validator) {
 // Update replaces a permission set's permissions (PUT /PermissionSets, API
 // v1, the id in the body). It is a full replace: Permissions == nil is a
 // *ValidationError (pass an empty slice to clear them), and an ID that is
-// not a hyphenated GUID is refused before sending. Update is idempotent and
-// retried like a GET.
+// not a hyphenated GUID is refused before sending.
+//
+// The PUT is never sent twice once it may have reached the server: a copy
+// re-sent after a lost answer would erase a permission another writer
+// added meanwhile. Update reads the set back instead, and returns it when
+// it holds exactly what was sent; otherwise the error matches
+// ErrOutcomeUnknown, and the set is as the server holds it.
 func (s *PermissionSetsService) Update(ctx context.Context, req UpdatePermissionSetRequest) (*PermissionSet, error) {
 	v := newValidator("PermissionSets.Update")
 	checkSetID(v, "ID", req.ID)
@@ -201,12 +206,12 @@ func (s *PermissionSetsService) Update(ctx context.Context, req UpdatePermission
 }
 
 func (s *PermissionSetsService) update(ctx context.Context, req UpdatePermissionSetRequest) (*PermissionSet, error) {
-	var set PermissionSet
 	body := permissionSetWire{ID: req.ID, Permissions: nonNil(req.Permissions)}
-	if err := s.c.do(ctx, call{method: http.MethodPut, path: "PermissionSets", version: v1, body: body}, &set); err != nil {
-		return nil, err
-	}
-	return &set, nil
+	return writeOnce(ctx, s.c, "permission set",
+		call{method: http.MethodPut, path: "PermissionSets", version: v1, body: body, repeat: notIdempotent},
+		func(set *PermissionSet) *PermissionSet { return set },
+		func() (*PermissionSet, error) { return s.get(ctx, req.ID) },
+		func(found *PermissionSet) bool { return len(permissionChanges(found.Permissions, body.Permissions)) == 0 })
 }
 
 // Delete deletes a permission set (DELETE /PermissionSets/{id}, API v1).
@@ -257,8 +262,9 @@ func (s *PermissionSetsService) plan(ctx context.Context, op string, desired Cre
 // Apply makes the server hold the desired permission set: it plans (see
 // Plan), then creates the set, replaces its permissions, or does nothing,
 // and returns the plan and the set the server holds afterwards. Applying
-// the same desired set twice makes no write the second time. A create whose
-// answer was lost is reconciled as Create does.
+// the same desired set twice makes no write the second time. A write whose
+// answer was lost is never sent again: a create is reconciled as Create
+// does, an update as Update does.
 func (s *PermissionSetsService) Apply(ctx context.Context, desired CreatePermissionSetRequest) (*PermissionSetPlan, *PermissionSet, error) {
 	const op = "PermissionSets.Apply"
 	p, err := s.plan(ctx, op, desired)

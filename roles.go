@@ -195,7 +195,7 @@ func (s *RolesService) create(ctx context.Context, op string, req CreateRoleRequ
 	// permissions or claims, so a stored role that proves it has none.
 	sent := req
 	sent.Permissions, sent.Claims = nonNil(req.Permissions), nonNil(req.Claims)
-	return createOnce(ctx, s.c, "role", call{method: http.MethodPost, path: "Security/Roles", version: v2, body: req.wire()},
+	return writeOnce(ctx, s.c, "role", call{method: http.MethodPost, path: "Security/Roles", version: v2, body: req.wire()},
 		(*roleWire).role,
 		func() (*Role, error) { return s.GetByName(ctx, req.Name) },
 		func(found *Role) bool { return len(roleChanges(found, sent)) == 0 })
@@ -580,7 +580,9 @@ func (s *RolesService) checkDefinition(ctx context.Context, v *validator, d Crea
 func checkDefinition(v *validator, d CreateRoleRequest, fromServer, portable bool) (unknown []string) {
 	checkRoleText(v, d.Name, d.Description, d.EmailAddress)
 	checkGUID(v, "PermissionSetID", d.PermissionSetID)
-	if !portable {
+	if portable {
+		checkPlaceholders(v, d.Permissions)
+	} else {
 		for i, p := range d.Permissions {
 			if _, ref, ok := splitPortable(p); ok {
 				v.addf(permField(i), "%q names a %s: resolve it to its id first (Plan, Apply and Sync resolve names)", p, ref.kind)
@@ -600,7 +602,7 @@ func (s *RolesService) noteUnknown(ctx context.Context, unknown []string) {
 }
 
 func checkRoleText(v *validator, name, description, email string) {
-	v.notBlank("Name", name)
+	checkName(v, "Name", name)
 	v.notBlank("Description", description)
 	checkEmail(v, "EmailAddress", email)
 }

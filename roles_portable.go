@@ -136,13 +136,69 @@ func (r *resolver) id(ctx context.Context, ref portableRef) (int, error) {
 }
 
 // resolveRole returns desired with its named scopes resolved, and a
-// *ValidationError (under op) for names that resolve to nothing.
+// *ValidationError (under op) for names that resolve to nothing and for
+// permissions that repeat once resolved.
 func (r *resolver) resolveRole(ctx context.Context, op string, desired CreateRoleRequest) (CreateRoleRequest, error) {
 	v := newValidator(op)
 	perms, err := r.resolve(ctx, desired.Permissions, v, permField)
 	if err != nil {
 		return desired, err
 	}
+	checkResolved(v, desired.Permissions, perms, permField)
 	desired.Permissions = perms
 	return desired, v.err()
+}
+
+// checkResolved checks again, once names are resolved, what a name could
+// hide offline: "{collection:Web}" and "5" are one permission when Web is
+// collection 5, and a role holding both is refused by the server (a
+// repeat) after the writes before it. Problems go into v under field(i).
+func checkResolved(v *validator, named, resolved []string, field func(int) string) {
+	if slices.Equal(named, resolved) {
+		return
+	}
+	tmp := newValidator("")
+	checkPermissionsV2(tmp, resolved)
+	for _, f := range tmp.fields {
+		i, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(f.Field, "Permissions["), "]"))
+		v.add(field(i), f.Problem+" once names are resolved")
+	}
+}
+
+// checkPlaceholders refuses, offline, a placeholder of the wrong kind for
+// its permission: a collection's name where the permission is scoped by a
+// container, and either where the permission takes no scope at all. (A
+// container's id in a collection permission would grant rights on an
+// unrelated collection that happens to have that id.)
+func checkPlaceholders(v *validator, perms []string) {
+	for i, p := range perms {
+		path, ref, ok := splitPortable(p)
+		if !ok {
+			continue
+		}
+		switch want := scopeKind(path); want {
+		case ref.kind:
+		case "":
+			v.addf(permField(i), "%q: %s takes no scope, so no {%s:NAME} can stand in it", p, path, ref.kind)
+		default:
+			v.addf(permField(i), "%q: %s is scoped by a %s, not a %s: write {%s:NAME}", p, path, want, ref.kind, want)
+		}
+	}
+}
+
+// scopeKind is what scopes a v2 permission path: "collection" for the
+// collection permissions, "container" for the certificate store ones, ""
+// for a path that takes no scope. A path the SDK does not know (a newer
+// server's) under either takes its kind.
+func scopeKind(path string) string {
+	scopable, known := knownV2[path]
+	switch {
+	case known && !scopable:
+		return ""
+	case strings.HasPrefix(path, "/certificates/collections/"):
+		return "collection"
+	case strings.HasPrefix(path, "/certificate_stores/"):
+		return "container"
+	}
+	return ""
 }

@@ -20,13 +20,19 @@ type SyncOptions struct {
 	// for writing; 0 means DefaultBulkConcurrency.
 	Concurrency int
 	// Prune deletes the stored roles the desired set does not name, except
-	// the immutable built-in role and the names in Protect. Each is read
+	// the immutable built-in role, the names in Protect and the roles the
+	// caller holds (see PruneOwn). Each is read
 	// again just before its DELETE: one renamed since the list is not
 	// deleted (its item's error matches ErrConflict). Off, Sync never
 	// deletes.
 	Prune bool
 	// Protect names roles Prune never deletes, compared ignoring case.
 	Protect []string
+	// PruneOwn names roles the caller itself holds that Prune may delete.
+	// Without it, Prune never deletes a role the caller holds (read from
+	// /Security/My), so that a pipeline cannot lock itself out of the
+	// server it manages.
+	PruneOwn []string
 	// PlanOnly plans the whole set and writes nothing.
 	PlanOnly bool
 	// Progress, when set, is called after each role's outcome (planned,
@@ -34,9 +40,13 @@ type SyncOptions struct {
 	Progress func(SyncEvent)
 }
 
-// SyncItem is one role of a sync: its plan, and its error when it failed.
+// SyncItem is one role of a sync: its plan, the role's id, and its error
+// when it failed.
 type SyncItem struct {
 	Name string
+	// ID is the role's id: the stored role's, or, once created, the new
+	// one's; 0 for a role not (yet) created.
+	ID   int
 	Plan RolePlan // Action: create, update, none or delete
 	Err  error
 }
@@ -94,10 +104,12 @@ func (s *RolesService) Sync(ctx context.Context, desired []CreateRoleRequest, op
 	r := newResolver(s.c)
 	resolved := make([]CreateRoleRequest, len(desired))
 	for i, d := range desired {
-		perms, err := r.resolve(ctx, d.Permissions, rejected, func(j int) string { return syncField(i, d.Name, permField(j)) })
+		field := func(j int) string { return syncField(i, d.Name, permField(j)) }
+		perms, err := r.resolve(ctx, d.Permissions, rejected, field)
 		if err != nil {
 			return nil, err
 		}
+		checkResolved(rejected, d.Permissions, perms, field)
 		d.Permissions = perms
 		resolved[i] = d
 	}
@@ -107,7 +119,7 @@ func (s *RolesService) Sync(ctx context.Context, desired []CreateRoleRequest, op
 	// the pass goes on; the pass holds one of the workers' slots.
 	want := make(map[string]bool, len(resolved))
 	for _, d := range resolved {
-		want[strings.ToLower(d.Name)] = true
+		want[nameKey(d.Name)] = true
 	}
 	slots := make(slots, workers)
 	reads := newRoleReads(s, slots)
@@ -122,7 +134,7 @@ func (s *RolesService) Sync(ctx context.Context, desired []CreateRoleRequest, op
 			slots.release()
 			return nil, err
 		}
-		key := strings.ToLower(role.Name)
+		key := nameKey(role.Name)
 		if slices.ContainsFunc(stored[key], func(o RoleSummary) bool { return o.ID == role.ID }) {
 			continue // a page that shifted under the pass shows a role twice
 		}
@@ -140,10 +152,13 @@ func (s *RolesService) Sync(ctx context.Context, desired []CreateRoleRequest, op
 	var mu sync.Mutex
 	planned := forEach(ctx, len(resolved), workers, func(i int) {
 		d := resolved[i]
-		p, err := s.planAgainst(ctx, op, stored[strings.ToLower(d.Name)], d, sets, reads.get)
+		p, err := s.planAgainst(ctx, op, stored[nameKey(d.Name)], d, sets, reads.get)
 		item := SyncItem{Name: d.Name, Err: err}
 		if p != nil {
 			item.Plan = *p
+			if p.Current != nil {
+				item.ID = p.Current.ID
+			}
 		}
 		var ve *ValidationError
 		if errors.As(err, &ve) {
@@ -163,7 +178,20 @@ func (s *RolesService) Sync(ctx context.Context, desired []CreateRoleRequest, op
 			op, planned, len(resolved), ctx.Err())
 	}
 	if opts.Prune {
-		plan.Items = append(plan.Items, s.pruned(all, resolved, opts.Protect)...)
+		// The caller's own roles are kept unless named in PruneOwn: a
+		// pipeline must not delete the role it runs as, and find out
+		// only on its next run.
+		me, err := s.c.Security.my(ctx)
+		if err != nil {
+			return plan, fmt.Errorf("keyfactor: %s: Prune needs the roles the caller holds (GET /Security/My); nothing was written: %w", op, err)
+		}
+		keep := slices.Clone(opts.Protect)
+		for _, held := range me.Roles {
+			if !slices.ContainsFunc(opts.PruneOwn, func(own string) bool { return nameKey(own) == nameKey(held) }) {
+				keep = append(keep, held)
+			}
+		}
+		plan.Items = append(plan.Items, s.pruned(all, resolved, keep)...)
 	}
 
 	progress := progressOf(opts.Progress, len(plan.Items))
@@ -199,11 +227,16 @@ func checkSync(desired []CreateRoleRequest, opts SyncOptions) error {
 		for _, f := range dv.fields {
 			v.add(syncField(i, d.Name, f.Field), f.Problem)
 		}
-		key := strings.ToLower(strings.TrimSpace(d.Name))
+		key := nameKey(d.Name)
 		if j, dup := names[key]; dup && key != "" {
 			v.addf(syncField(i, d.Name, "Name"), "repeats desired[%d] (names are compared ignoring case, as Command compares them)", j)
 		}
 		names[key] = i
+	}
+	for field, list := range map[string][]string{"opts.Protect": opts.Protect, "opts.PruneOwn": opts.PruneOwn} {
+		for i, name := range list {
+			checkName(v, field+"["+strconv.Itoa(i)+"]", name)
+		}
 	}
 	return v.err()
 }
@@ -214,22 +247,22 @@ func syncField(i int, name, field string) string {
 }
 
 // pruned plans the deletion of the stored roles the desired set does not
-// name, except the immutable ones and the protected names.
+// name, except the immutable ones and the names in keep.
 func (s *RolesService) pruned(all []RoleSummary, desired []CreateRoleRequest, protect []string) []SyncItem {
 	keep := map[string]bool{}
 	for _, d := range desired {
-		keep[strings.ToLower(d.Name)] = true
+		keep[nameKey(d.Name)] = true
 	}
 	for _, p := range protect {
-		keep[strings.ToLower(p)] = true
+		keep[nameKey(p)] = true
 	}
 	var out []SyncItem
 	for _, r := range all {
-		if r.Immutable || keep[strings.ToLower(r.Name)] {
+		if r.Immutable || keep[nameKey(r.Name)] {
 			continue
 		}
 		current := &Role{ID: r.ID, Name: r.Name, EmailAddress: r.EmailAddress, PermissionSetID: r.PermissionSetID}
-		out = append(out, SyncItem{Name: r.Name, Plan: RolePlan{Action: ActionDelete, Current: current}})
+		out = append(out, SyncItem{Name: r.Name, ID: r.ID, Plan: RolePlan{Action: ActionDelete, Current: current}})
 	}
 	return out
 }
@@ -242,7 +275,10 @@ func (s *RolesService) syncWrite(ctx context.Context, op string, item *SyncItem,
 	case ActionDelete:
 		return s.prune(ctx, op, item.Plan.Current)
 	case ActionCreate:
-		_, err := s.create(ctx, op, desired[i], false)
+		role, err := s.create(ctx, op, desired[i], false)
+		if role != nil {
+			item.ID = role.ID
+		}
 		return err
 	}
 	_, err := s.act(ctx, op, &item.Plan, desired[i])

@@ -22,6 +22,7 @@ func TestPruneRereadsBeforeDeleting(t *testing.T) {
 	m.RegisterResponder("GET", testBase+"/Security/Roles/10", httpmock.NewStringResponder(404,
 		`{"ErrorCode":"0xA0110005","Message":"Security role with Id 10 was not found."}`))
 	m.RegisterResponder("DELETE", `=~/Security/Roles/\d+$`, httpmock.NewStringResponder(204, ""))
+	m.RegisterResponder("GET", testBase+"/Security/My", fixtureResponder(t, 200, "security_my_v1.json"))
 
 	plan, err := c.Roles.Sync(context.Background(), []CreateRoleRequest{}, SyncOptions{Prune: true, Protect: []string{"Break Glass"}})
 	if err == nil || len(plan.Items) != 3 {

@@ -43,22 +43,31 @@ type myPermissions struct {
 // server without /Security/My/Permissions (it answers 404, 405 or 501)
 // leaves Me.Permissions nil rather than failing.
 func (s *SecurityService) Me(ctx context.Context) (*Me, error) {
+	me, err := s.my(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var mine myPermissions
+	err = s.c.do(ctx, call{method: http.MethodGet, path: "Security/My/Permissions", version: v1}, &mine)
+	var apiErr *APIError
+	switch {
+	case errors.As(err, &apiErr) && slices.Contains([]int{http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented},
+		apiErr.StatusCode):
+		return me, nil
+	case err != nil:
+		return nil, err
+	}
+	me.Permissions = nonNil(mine.Permissions)
+	return me, nil
+}
+
+// my reads GET /Security/My alone: the caller's roles and v1 permissions.
+func (s *SecurityService) my(ctx context.Context) (*Me, error) {
 	var me Me
 	if err := s.c.do(ctx, call{method: http.MethodGet, path: "Security/My", version: v1}, &me); err != nil {
 		return nil, err
 	}
 	me.Permissions = nil // only /Security/My/Permissions says
-	var mine myPermissions
-	err := s.c.do(ctx, call{method: http.MethodGet, path: "Security/My/Permissions", version: v1}, &mine)
-	var apiErr *APIError
-	switch {
-	case errors.As(err, &apiErr) && slices.Contains([]int{http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented},
-		apiErr.StatusCode):
-		return &me, nil
-	case err != nil:
-		return nil, err
-	}
-	me.Permissions = nonNil(mine.Permissions)
 	return &me, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"unicode"
 )
 
 // The shapes every resource service shares, so that roles, permission sets
@@ -29,6 +30,35 @@ func nameQuery(name string) string {
 		return ""
 	}
 	return `Name -eq "` + name + `"`
+}
+
+// nameKey is the one way names are compared ignoring case, everywhere:
+// two names have the same key exactly when strings.EqualFold holds for
+// them (each rune becomes the smallest of its Unicode case-folding orbit,
+// so "ſales", "SALES" and "Sales" share one key, as they fold alike).
+func nameKey(name string) string {
+	return strings.Map(func(r rune) rune {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		return least
+	}, name)
+}
+
+// checkName refuses a name that would compare one way here and another on
+// the server: blank, with space at either end, or holding a control
+// character ("Ops\r" would be a role of its own to Command, yet look like
+// "Ops" in every listing).
+func checkName(v *validator, field, name string) {
+	switch {
+	case strings.TrimSpace(name) == "":
+		v.add(field, "must not be blank")
+	case strings.TrimSpace(name) != name:
+		v.addf(field, "%q has space at its start or end: names are compared as written", name)
+	case strings.ContainsFunc(name, unicode.IsControl):
+		v.addf(field, "%q holds a control character", name)
+	}
 }
 
 // sameName collects the items of a list whose name equals name ignoring
@@ -83,16 +113,17 @@ func findNamed[T any, K comparable](items iter.Seq2[T, error], op, what, name, w
 	return nil, fmt.Errorf("keyfactor: %s: %d %ss are named %q (ids %s)", op, len(exact), what, name, strings.Join(ids, ", "))
 }
 
-// createOnce is every create: it sends cl (a POST, never repeated once it
-// may have reached the server) and returns what the server made, convert
-// turning the answer into the result. When the answer was lost (the
-// error matches ErrOutcomeUnknown and ctx still lives), it finds the
-// object instead of sending again: find reads it by its identity (an
-// error matching ErrNotFound means the server holds none), and same says
-// whether the one found is what was sent. A match is returned, with a nil
-// error, as the create's result; otherwise the create's own error stands,
-// with any failure of the lookup added.
-func createOnce[W, T any](ctx context.Context, c *Client, what string, cl call, convert func(*W) *T,
+// writeOnce is every create, and every full-replace update that must not
+// undo another writer's change: it sends cl (a POST, or a call marked
+// notIdempotent: never repeated once it may have reached the server) and
+// returns what the server holds, convert turning the answer into the
+// result. When the answer was lost (the error matches ErrOutcomeUnknown
+// and ctx still lives), it reads instead of sending again: find reads the
+// object by its identity (an error matching ErrNotFound means the server
+// holds none), and same says whether the one found is what was sent. A
+// match is returned, with a nil error, as the write's result; otherwise
+// the write's own error stands, with any failure of the lookup added.
+func writeOnce[W, T any](ctx context.Context, c *Client, what string, cl call, convert func(*W) *T,
 	find func() (*T, error), same func(*T) bool) (*T, error) {
 	var w W
 	err := c.do(ctx, cl, &w)
@@ -112,13 +143,13 @@ func createOnce[W, T any](ctx context.Context, c *Client, what string, cl call, 
 		return nil, err
 	}
 	if c.logger != nil {
-		c.logger.InfoContext(ctx, "keyfactor: "+what+" create failed in transit but the server stored it; returning the stored "+what,
+		c.logger.InfoContext(ctx, "keyfactor: "+what+" write failed in transit but the server holds what was sent; returning the stored "+what,
 			slog.String("error", err.Error()))
 	}
 	return found, nil
 }
 
-// same is createOnce's check for a lookup that proves the identity alone.
+// same is writeOnce's check for a lookup that proves the identity alone.
 func same[T any](*T) bool { return true }
 
 // deleteIdempotent sends a DELETE. It is retried like a GET; when an
