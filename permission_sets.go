@@ -211,7 +211,9 @@ func (s *PermissionSetsService) update(ctx context.Context, req UpdatePermission
 		call{method: http.MethodPut, path: "PermissionSets", version: v1, body: body, repeat: notIdempotent},
 		func(set *PermissionSet) *PermissionSet { return set },
 		func() (*PermissionSet, error) { return s.get(ctx, req.ID) },
-		func(found *PermissionSet) bool { return len(permissionChanges(found.Permissions, body.Permissions)) == 0 })
+		func(found *PermissionSet) bool {
+			return len(permissionChanges(found.Permissions, body.Permissions)) == 0
+		})
 }
 
 // Delete deletes a permission set (DELETE /PermissionSets/{id}, API v1).
