@@ -321,5 +321,5 @@ func (s *CertificatesService) List(ctx context.Context, opts ListCertificatesOpt
 			IncludeHasPrivateKey: opts.IncludeHasPrivateKey, IncludeLocations: opts.IncludeLocations, IncludeMetadata: opts.IncludeMetadata}
 		return call{method: http.MethodGet, path: "Certificates", version: v1, query: q}, &q.pageQuery
 	}
-	return paginate(ctx, s.c, newCall, func(c *Certificate) Certificate { return *c })
+	return paginate(ctx, s.c, newCall, func(c *Certificate) int { return c.ID }, func(c *Certificate) Certificate { return *c })
 }

@@ -2,6 +2,7 @@ package keyfactor
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -49,8 +50,10 @@ type ownerBody struct {
 // globally or on the collection or container named in the request.
 //
 // Bad input returns a *ValidationError and sends nothing. Server answers
-// come back as *APIError: 400 for an unknown role, 403 for a missing
-// permission, 404 for an unknown certificate.
+// come back as *APIError: 403 for a missing permission, 404 for an unknown
+// certificate. Command answers 400 for a role that does not exist; the
+// error then matches ErrNotFound too, once a read of the role confirms it
+// is missing (the *APIError stays reachable).
 func (s *CertificatesService) UpdateOwner(ctx context.Context, certificateID int, req UpdateOwnerRequest) error {
 	v := newValidator("Certificates.UpdateOwner")
 	v.positive("certificateID", certificateID)
@@ -59,7 +62,16 @@ func (s *CertificatesService) UpdateOwner(ctx context.Context, certificateID int
 		return err
 	}
 	scope := OwnerScope{CollectionID: req.CollectionID, ContainerID: req.ContainerID}
-	return s.putOwner(ctx, certificateID, scope, ownerBody{NewRoleID: req.NewRoleID, NewRoleName: req.NewRoleName})
+	err := s.putOwner(ctx, certificateID, scope, ownerBody{NewRoleID: req.NewRoleID, NewRoleName: req.NewRoleName})
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusBadRequest && ctx.Err() == nil {
+		// A 400 says little: read the role to tell "no such role" from
+		// the other refusals (an owner required by policy, a bad scope).
+		if _, _, terr := s.c.Roles.ownerTarget(ctx, req); errors.Is(terr, ErrNotFound) {
+			return errorf("%w (the server answered: %w)", terr, err)
+		}
+	}
+	return err
 }
 
 // Validate checks the request as UpdateOwner does before sending

@@ -73,7 +73,7 @@ func (t *ClaimType) UnmarshalJSON(b []byte) error {
 		if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 && utf8.Valid(b) {
 			name = string(b[1 : len(b)-1]) // no escapes, valid UTF-8: nothing to decode
 		} else if err := json.Unmarshal(b, &name); err != nil {
-			return fmt.Errorf("keyfactor: claim type: %w", err)
+			return errorf("claim type: %w", err)
 		}
 		*t = ClaimType(name)
 		for _, known := range claimTypes {
@@ -85,7 +85,7 @@ func (t *ClaimType) UnmarshalJSON(b []byte) error {
 	}
 	var n json.Number
 	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("keyfactor: claim type must be a name or an integer: %w", err)
+		return errorf("claim type must be a name or an integer: %w", err)
 	}
 	if i, err := n.Int64(); err == nil && i >= 0 && i < int64(len(claimTypes)) {
 		*t = claimTypes[i]
@@ -196,16 +196,17 @@ func claimsFromWire(ws []claimWire) []Claim {
 }
 
 // claimKey identifies a claim the way Keyfactor matches them: the type, the
-// value compared case-insensitively (AD and most identity providers ignore
-// case), and the provider's scheme.
+// value compared ignoring case (AD and most identity providers ignore
+// case), and the provider's scheme. It is the one rule of claim identity:
+// AddClaim, RemoveClaim, Validate and the role diff all use it.
 type claimKey struct {
 	claimType ClaimType
-	value     string // lower case
+	value     string // nameKey of the value
 	scheme    string
 }
 
 func (c *Claim) key() claimKey {
-	return claimKey{c.ClaimType, strings.ToLower(c.ClaimValue), c.scheme()}
+	return claimKey{c.ClaimType, nameKey(c.ClaimValue), c.scheme()}
 }
 
 // label renders a claim as Change.Added and Change.Removed list it:
@@ -268,7 +269,7 @@ func claimPath(id int) string { return "Security/Claims/" + strconv.Itoa(id) }
 // reading page after page as the loop consumes them, as Roles.List does.
 func (s *ClaimsService) List(ctx context.Context, opts ListClaimsOptions) iter.Seq2[Claim, error] {
 	q := newPageQuery(opts.Query, opts.PageSize, opts.SortField, opts.Descending)
-	return listPlain(ctx, s.c, "Claims.List", "Security/Claims", q, (*claimWire).claim)
+	return listPlain(ctx, s.c, "Claims.List", "Security/Claims", q, func(w *claimWire) int { return w.ID }, (*claimWire).claim)
 }
 
 // Get returns a claim (GET /Security/Claims/{id}, API v1). An unknown id
@@ -320,11 +321,11 @@ func (s *ClaimsService) find(ctx context.Context, op string, want Claim) (*Claim
 	}
 	switch len(found) {
 	case 0:
-		return nil, fmt.Errorf("keyfactor: %s: no claim %s: %w", op, want.label(), ErrNotFound)
+		return nil, errorf("%s: no claim %s: %w", op, want.label(), ErrNotFound)
 	case 1:
 		return &found[0], nil
 	}
-	return nil, fmt.Errorf("keyfactor: %s: %d claims are %s (ids %d and %d)", op, len(found), want.label(), found[0].ID, found[1].ID)
+	return nil, errorf("%s: %d claims are %s (ids %d and %d)", op, len(found), want.label(), found[0].ID, found[1].ID)
 }
 
 func containsClaimID(cs []Claim, id int) bool {
@@ -421,9 +422,8 @@ func checkClaims(v *validator, claims []Claim, fromServer bool) {
 		field := func(name string) string { return "Claims[" + strconv.Itoa(i) + "]." + name }
 		checkClaim(v, c, fromServer, field)
 		for j := range i {
-			d := &claims[j]
-			if d.ClaimType == c.ClaimType && d.ClaimValue == c.ClaimValue && d.scheme() == c.scheme() {
-				v.addf(field("ClaimValue"), "repeats Claims[%d]", j)
+			if claims[j].key() == c.key() {
+				v.addf(field("ClaimValue"), "repeats Claims[%d] (claims are one when their type, value ignoring case, and scheme match)", j)
 				break
 			}
 		}

@@ -569,9 +569,9 @@ func (c *Client) showDryRun(r *request) error {
 // there is one: "keyfactor: PUT https://…/Certificates/5/Owner: step: err".
 func requestError(method, u, step string, err error) error {
 	if step == "" {
-		return fmt.Errorf("keyfactor: %s %s: %w", method, u, err)
+		return errorf("%s %s: %w", method, u, err)
 	}
-	return fmt.Errorf("keyfactor: %s %s: %s: %w", method, u, step, err)
+	return errorf("%s %s: %s: %w", method, u, step, err)
 }
 
 // scrub removes from an error the credentials its request carried, in case

@@ -143,7 +143,7 @@ func collectionPath(id int) string { return "CertificateCollections/" + strconv.
 // API v1), page after page as the loop consumes them.
 func (s *CollectionsService) List(ctx context.Context, opts ListCollectionsOptions) iter.Seq2[Collection, error] {
 	q := newPageQuery(opts.Query, opts.PageSize, opts.SortField, opts.Descending)
-	return listPlain(ctx, s.c, "Collections.List", "CertificateCollections", q, (*collectionWire).collection)
+	return listPlain(ctx, s.c, "Collections.List", "CertificateCollections", q, func(w *collectionWire) int { return w.ID }, (*collectionWire).collection)
 }
 
 // Get returns a collection (GET /CertificateCollections/{id}, API v1),

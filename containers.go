@@ -148,7 +148,7 @@ func (s *ContainersService) List(ctx context.Context, opts ListContainersOptions
 			yield(Container{}, err)
 			return
 		}
-		for c, err := range listPlain(ctx, s.c, "Containers.List", base, q, (*containerWire).container) {
+		for c, err := range listPlain(ctx, s.c, "Containers.List", base, q, func(w *containerWire) int { return w.ID }, (*containerWire).container) {
 			if !yield(c, err) {
 				return
 			}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -63,7 +62,7 @@ func (w *wireTime) UnmarshalJSON(b []byte) error {
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("keyfactor: a time must be a string: %w", err)
+		return errorf("a time must be a string: %w", err)
 	}
 	t, err := parseTime(s)
 	if err != nil {
@@ -84,7 +83,7 @@ func parseTime(s string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("keyfactor: %q is not a time such as 2025-01-31T12:00:00Z", s)
+	return time.Time{}, errorf("%q is not a time such as 2025-01-31T12:00:00Z", s)
 }
 
 // flexString decodes any JSON scalar as text: a string as itself, a number
@@ -99,11 +98,11 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	case b[0] == '"':
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
-			return fmt.Errorf("keyfactor: %w", err)
+			return errorf("%w", err)
 		}
 		*f = flexString(s)
 	case b[0] == '{' || b[0] == '[':
-		return fmt.Errorf("keyfactor: want a string, number or boolean, got %s", excerpt(b, 40))
+		return errorf("want a string, number or boolean, got %s", excerpt(b, 40))
 	default:
 		*f = flexString(b) // encoding/json has already checked it is valid
 	}

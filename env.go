@@ -140,12 +140,12 @@ func LoadConfig(opts LoadOptions) (Config, error) {
 	if allow := l.get("KEYFACTOR_ALLOW_INSECURE_HTTP", "", ""); allow.value != "" {
 		b, err := strconv.ParseBool(allow.value)
 		if err != nil {
-			return Config{}, fmt.Errorf("keyfactor: %s: %q is not a boolean (true, false, 1, 0)", allow.from, allow.value)
+			return Config{}, errorf("%s: %q is not a boolean (true, false, 1, 0)", allow.from, allow.value)
 		}
 		cfg.AllowInsecureHTTP = b
 	}
 	if strings.HasPrefix(base, "http://") && !cfg.AllowInsecureHTTP {
-		return Config{}, fmt.Errorf("keyfactor: %s: an http:// server is refused; use https, or set KEYFACTOR_ALLOW_INSECURE_HTTP=true (local fakes and tests only)",
+		return Config{}, errorf("%s: an http:// server is refused; use https, or set KEYFACTOR_ALLOW_INSECURE_HTTP=true (local fakes and tests only)",
 			host.from)
 	}
 
@@ -155,7 +155,7 @@ func LoadConfig(opts LoadOptions) (Config, error) {
 	if t := l.get("KEYFACTOR_CLIENT_TIMEOUT", "", ""); t.value != "" {
 		d, err := parseTimeout(t.value)
 		if err != nil {
-			return Config{}, fmt.Errorf("keyfactor: %s: %w", t.from, err)
+			return Config{}, errorf("%s: %w", t.from, err)
 		}
 		cfg.Timeout = d
 	}
@@ -201,23 +201,23 @@ func (l *loader) readFile(opts LoadOptions) error {
 	data, err := os.ReadFile(l.file)
 	if errors.Is(err, fs.ErrNotExist) && !explicit {
 		if namedProfile {
-			return fmt.Errorf("keyfactor: profile %q: config file %s does not exist", l.profile, l.file)
+			return errorf("profile %q: config file %s does not exist", l.profile, l.file)
 		}
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("keyfactor: config file: %w", err)
+		return errorf("config file: %w", err)
 	}
 	var doc struct {
 		Servers map[string]profile `json:"servers"`
 	}
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return fmt.Errorf("keyfactor: config file %s is not valid JSON: %w", l.file, err)
+		return errorf("config file %s is not valid JSON: %w", l.file, err)
 	}
 	// Keys other tools add are fine, but a key written twice (a second
 	// "host", a "Password" beside "password") would let the unseen one win.
 	if err := strictjson.CheckDuplicateKeys(data); err != nil {
-		return fmt.Errorf("keyfactor: config file %s: %w", l.file, err)
+		return errorf("config file %s: %w", l.file, err)
 	}
 	if doc.Servers == nil {
 		// A common mistake: the profile's keys at the top level. Saying
@@ -235,7 +235,7 @@ func (l *loader) readFile(opts LoadOptions) error {
 	}
 	p, ok := doc.Servers[l.profile]
 	if !ok && namedProfile {
-		return fmt.Errorf("keyfactor: config file %s has no profile %q", l.file, l.profile)
+		return errorf("config file %s has no profile %q", l.file, l.profile)
 	}
 	l.p = p
 	return nil
@@ -251,18 +251,18 @@ func baseURL(host, port, apiPath source) (string, error) {
 	}
 	if at := strings.LastIndex(h, "@"); at >= 0 {
 		// Never quote it: what comes before the @ is a password.
-		return "", fmt.Errorf("keyfactor: %s: the host name holds credentials before \"@%s\"; set KEYFACTOR_USERNAME and KEYFACTOR_PASSWORD (or the file's username and password) instead",
+		return "", errorf("%s: the host name holds credentials before \"@%s\"; set KEYFACTOR_USERNAME and KEYFACTOR_PASSWORD (or the file's username and password) instead",
 			host.from, h[at+1:])
 	}
 	if h == "" || strings.ContainsAny(h, "/?#@ ") {
-		return "", fmt.Errorf("keyfactor: %s: %q is not a host name", host.from, host.value)
+		return "", errorf("%s: %q is not a host name", host.from, host.value)
 	}
 	// The host may carry its own port ("kf.example.com:8443", "[::1]:8443"),
 	// as Keyfactor's tools allow. A second, different port is a conflict to
 	// refuse rather than join into "host:8443:443".
 	if name, hostPort, err := net.SplitHostPort(h); err == nil {
 		if port.value != "" && port.value != hostPort {
-			return "", fmt.Errorf("keyfactor: %s names port %s but %s names port %s: set the port in one place, or make them agree",
+			return "", errorf("%s names port %s but %s names port %s: set the port in one place, or make them agree",
 				host.from, hostPort, port.from, port.value)
 		}
 		h, port = name, source{hostPort, host.from}
@@ -273,7 +273,7 @@ func baseURL(host, port, apiPath source) (string, error) {
 	if port.value != "" {
 		n, err := strconv.Atoi(port.value)
 		if err != nil || n < 1 || n > 65535 {
-			return "", fmt.Errorf("keyfactor: %s: %q is not a port number (1-65535)", port.from, port.value)
+			return "", errorf("%s: %q is not a port number (1-65535)", port.from, port.value)
 		}
 		if !(scheme == "https" && n == 443) && !(scheme == "http" && n == 80) {
 			h += ":" + strconv.Itoa(n)
@@ -297,7 +297,7 @@ func (l *loader) tls(cfg *Config) error {
 	if skip.value != "" {
 		b, err := strconv.ParseBool(skip.value)
 		if err != nil {
-			return fmt.Errorf("keyfactor: %s: %q is not a boolean (true, false, 1, 0)", skip.from, skip.value)
+			return errorf("%s: %q is not a boolean (true, false, 1, 0)", skip.from, skip.value)
 		}
 		insecure = b
 	}
@@ -317,7 +317,7 @@ func (l *loader) tls(cfg *Config) error {
 			}
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			return fmt.Errorf("keyfactor: %s: no PEM certificate found", ca.from)
+			return errorf("%s: no PEM certificate found", ca.from)
 		}
 	}
 	if pool == nil && !insecure {
@@ -338,9 +338,9 @@ func readPEM(s source) ([]byte, error) {
 	data, err := os.ReadFile(s.value)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("keyfactor: %s: CA certificate file %q does not exist", s.from, s.value)
+		return nil, errorf("%s: CA certificate file %q does not exist", s.from, s.value)
 	case err != nil:
-		return nil, fmt.Errorf("keyfactor: %s: %w", s.from, err)
+		return nil, errorf("%s: %w", s.from, err)
 	}
 	return data, nil
 }
@@ -371,7 +371,7 @@ func (l *loader) auth() (Authenticator, error) {
 	switch kind {
 	case "", "basic", "oauth":
 	default:
-		return nil, fmt.Errorf("keyfactor: %s (profile %q): auth_type %q is not basic or oauth", l.file, l.profile, l.p.AuthType)
+		return nil, errorf("%s (profile %q): auth_type %q is not basic or oauth", l.file, l.profile, l.p.AuthType)
 	}
 	if kind == "oauth" || kind == "" && (token.value != "" || clientID.value != "" || secret.value != "") {
 		if token.value != "" {

@@ -330,3 +330,30 @@ func (e *retryStoppedError) Error() string {
 }
 
 func (e *retryStoppedError) Unwrap() []error { return []error{e.cause, e.ctxErr} }
+
+// errorf is fmt.Errorf for the SDK's own errors: the message starts with
+// "keyfactor: " once, however many of the SDK's errors (each starting so)
+// it wraps, and errors.Is and errors.As reach every error wrapped with %w.
+func errorf(format string, args ...any) error {
+	err := fmt.Errorf(format, args...)
+	return &sdkError{msg: "keyfactor: " + strings.ReplaceAll(err.Error(), "keyfactor: ", ""), err: err}
+}
+
+// sdkError is an error errorf made: its message, and the error it wraps.
+type sdkError struct {
+	msg string
+	err error
+}
+
+func (e *sdkError) Error() string { return e.msg }
+
+// Unwrap returns what the format's %w verbs wrapped.
+func (e *sdkError) Unwrap() []error {
+	switch u := e.err.(type) {
+	case interface{ Unwrap() []error }:
+		return u.Unwrap()
+	case interface{ Unwrap() error }:
+		return []error{u.Unwrap()}
+	}
+	return nil
+}

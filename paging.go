@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"iter"
 	"net/http"
 )
@@ -55,7 +54,8 @@ func checkPageSize(v *validator, field string, pageSize int) {
 
 // listPlain is the List of a v1 endpoint whose query is paging and sorting
 // only: q's page size checked under op, then every page of path.
-func listPlain[W, T any](ctx context.Context, c *Client, op, path string, q pageQuery, convert func(*W) T) iter.Seq2[T, error] {
+func listPlain[W, T any, K comparable](ctx context.Context, c *Client, op, path string, q pageQuery, key func(*W) K,
+	convert func(*W) T) iter.Seq2[T, error] {
 	v := newValidator(op)
 	checkPageSize(v, "PageSize", q.ReturnLimit) // 0 was made DefaultPageSize
 	if err := v.err(); err != nil {
@@ -65,7 +65,7 @@ func listPlain[W, T any](ctx context.Context, c *Client, op, path string, q page
 		q := q // each walk pages its own copy
 		return call{method: http.MethodGet, path: path, version: v1, query: &q}, &q
 	}
-	return paginate(ctx, c, newCall, convert)
+	return paginate(ctx, c, newCall, key, convert)
 }
 
 // paginate yields every item of a list endpoint, fetching a page only when
@@ -86,14 +86,16 @@ func listPlain[W, T any](ctx context.Context, c *Client, op, path string, q page
 //
 // A server that breaks the protocol ends the walk with an error instead of
 // running it without end or into memory: a page longer than the ReturnLimit
-// asked for stops decoding at the first item too many, and a page whose body
-// repeats an earlier page's (a server ignoring PageReturned) ends it.
-func paginate[W, T any](ctx context.Context, c *Client, newCall func() (call, *pageQuery), convert func(*W) T) iter.Seq2[T, error] {
+// asked for stops decoding at the first item too many, and a page that
+// brings no item the earlier pages had not (a server ignoring
+// PageReturned, even one that reshuffles what it repeats) ends it. key
+// names an item: its id.
+func paginate[W, T any, K comparable](ctx context.Context, c *Client, newCall func() (call, *pageQuery), key func(*W) K,
+	convert func(*W) T) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
 		cl, page := newCall()
-		seed := maphash.MakeSeed()
-		seen := map[uint64]int{} // page body hash → page number
+		seen := map[K]struct{}{}
 		for n := 1; ; n++ {
 			page.PageReturned = n
 			p := pageOf[W]{limit: page.ReturnLimit}
@@ -104,15 +106,19 @@ func paginate[W, T any](ctx context.Context, c *Client, newCall func() (call, *p
 			if len(p.items) == 0 {
 				return
 			}
-			// Only hashes are kept, with a seed of this walk's own: pages
-			// that differ collide once in 2^64.
-			sum := maphash.Bytes(seed, p.body)
-			if first, ok := seen[sum]; ok {
-				yield(zero, fmt.Errorf("keyfactor: %s %s: page %d repeats page %d: the server ignores PageReturned; stopped reading",
-					cl.method, c.baseURL+"/"+cl.path, n, first))
+			fresh := 0
+			for i := range p.items {
+				k := key(&p.items[i])
+				if _, ok := seen[k]; !ok {
+					seen[k] = struct{}{}
+					fresh++
+				}
+			}
+			if fresh == 0 {
+				yield(zero, errorf("%s %s: page %d brings no item earlier pages had not: the server ignores PageReturned "+
+					"(or the list shifted by a whole page while it was read); stopped reading", cl.method, c.baseURL+"/"+cl.path, n))
 				return
 			}
-			seen[sum] = n
 			for i := range p.items {
 				if !yield(convert(&p.items[i]), nil) {
 					return
@@ -132,11 +138,9 @@ func paginate[W, T any](ctx context.Context, c *Client, newCall func() (call, *p
 type pageOf[W any] struct {
 	limit int
 	items []W
-	body  []byte // the raw page, for telling a repeated page
 }
 
 func (p *pageOf[W]) decodeBody(b []byte) error {
-	p.body = b
 	// Count before decoding: a page longer than asked for is refused
 	// without materializing its items. The count stops at the first item
 	// too many, and json.Unmarshal then validates and decodes in one pass.

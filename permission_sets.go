@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 )
 
 // PermissionSetsService manages permission sets, which bound what a role
@@ -77,7 +78,8 @@ func permissionSetPath(id string) string { return "PermissionSets/" + url.PathEs
 // Roles.List does.
 func (s *PermissionSetsService) List(ctx context.Context, opts ListPermissionSetsOptions) iter.Seq2[PermissionSet, error] {
 	q := newPageQuery("", opts.PageSize, opts.SortField, opts.Descending)
-	return listPlain(ctx, s.c, "PermissionSets.List", "PermissionSets", q, func(p *PermissionSet) PermissionSet { return *p })
+	return listPlain(ctx, s.c, "PermissionSets.List", "PermissionSets", q, func(p *PermissionSet) string { return strings.ToLower(p.ID) },
+		func(p *PermissionSet) PermissionSet { return *p })
 }
 
 // Get returns a permission set (GET /PermissionSets/{id}, API v1). id must

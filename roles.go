@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"iter"
 	"log/slog"
 	"net/http"
@@ -237,7 +236,7 @@ func (s *RolesService) List(ctx context.Context, opts ListRolesOptions) iter.Seq
 		q := &roleListQuery{newPageQuery(opts.Query, opts.PageSize, opts.SortField, opts.Descending)}
 		return call{method: http.MethodGet, path: "Security/Roles", version: v2, query: q}, &q.pageQuery
 	}
-	return paginate(ctx, s.c, newCall, func(r *RoleSummary) RoleSummary { return *r })
+	return paginate(ctx, s.c, newCall, func(r *RoleSummary) int { return r.ID }, func(r *RoleSummary) RoleSummary { return *r })
 }
 
 // GetByName returns the role whose Name is exactly name (compared
@@ -293,11 +292,11 @@ func (s *RolesService) getNamed(ctx context.Context, op string, id int, name str
 func namedRead(op string, id int, name string, fold bool, role *Role, err error) (*Role, error) {
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return nil, fmt.Errorf("keyfactor: %s: role %d, listed as %q, was deleted before it could be read: %w", op, id, name, err)
+		return nil, errorf("%s: role %d, listed as %q, was deleted before it could be read: %w", op, id, name, err)
 	case err != nil:
 		return nil, err
 	case role.Name != name && !(fold && strings.EqualFold(role.Name, name)):
-		return nil, fmt.Errorf("keyfactor: %s: role %d was listed as %q but reads as %q (renamed meanwhile): %w",
+		return nil, errorf("%s: role %d was listed as %q but reads as %q (renamed meanwhile): %w",
 			op, id, name, role.Name, ErrNotFound)
 	}
 	return role, nil
@@ -310,7 +309,7 @@ func (s *RolesService) ownerTarget(ctx context.Context, req UpdateOwnerRequest) 
 	if req.NewRoleID != nil {
 		role, err := s.get(ctx, *req.NewRoleID)
 		if errors.Is(err, ErrNotFound) {
-			return 0, "", fmt.Errorf("keyfactor: the new owner, role %d, does not exist: %w", *req.NewRoleID, err)
+			return 0, "", errorf("the new owner, role %d, does not exist: %w", *req.NewRoleID, err)
 		}
 		if err != nil {
 			return 0, "", err
@@ -322,9 +321,9 @@ func (s *RolesService) ownerTarget(ctx context.Context, req UpdateOwnerRequest) 
 	case err != nil:
 		return 0, "", err
 	case len(named) == 0:
-		return 0, "", fmt.Errorf("keyfactor: the new owner, role %q, does not exist: %w", *req.NewRoleName, ErrNotFound)
+		return 0, "", errorf("the new owner, role %q, does not exist: %w", *req.NewRoleName, ErrNotFound)
 	case len(named) > 1:
-		return 0, "", fmt.Errorf("keyfactor: the new owner %q is ambiguous: %d roles have that name when case is ignored (ids %s)",
+		return 0, "", errorf("the new owner %q is ambiguous: %d roles have that name when case is ignored (ids %s)",
 			*req.NewRoleName, len(named), summaryIDs(named))
 	}
 	return named[0].ID, named[0].Name, nil
@@ -471,7 +470,7 @@ func (s *RolesService) Modify(ctx context.Context, id int, change func(*Role) er
 func (s *RolesService) modify(ctx context.Context, op string, id int, change func(*Role) error) (*Role, error) {
 	unlock, err := s.modifying.lock(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("keyfactor: %s: role %d: waiting for another change of it on this Client: %w", op, id, err)
+		return nil, errorf("%s: role %d: waiting for another change of it on this Client: %w", op, id, err)
 	}
 	defer unlock()
 	var drift []Change
@@ -482,7 +481,7 @@ func (s *RolesService) modify(ctx context.Context, op string, id int, change fun
 		}
 		want := cloneRole(current)
 		if err := change(want); err != nil {
-			return nil, fmt.Errorf("keyfactor: %s: role %d: %w", op, id, err)
+			return nil, errorf("%s: role %d: %w", op, id, err)
 		}
 		req := UpdateRoleRequest{ID: id, Name: want.Name, Description: want.Description, EmailAddress: want.EmailAddress,
 			PermissionSetID: want.PermissionSetID, Permissions: nonNil(want.Permissions), Claims: nonNil(requestClaims(want.Claims))}
@@ -500,7 +499,7 @@ func (s *RolesService) modify(ctx context.Context, op string, id int, change fun
 			return stored, nil
 		}
 	}
-	return nil, fmt.Errorf("keyfactor: %s: role %d was changed by another writer after each of %d attempts (last difference: %s): %w",
+	return nil, errorf("%s: role %d was changed by another writer after each of %d attempts (last difference: %s): %w",
 		op, id, modifyAttempts, describeChanges(drift), ErrConflict)
 }
 

@@ -2,6 +2,7 @@ package keyfactor
 
 import (
 	"context"
+	"slices"
 )
 
 // AddClaim gives role roleID the claim c, through Modify: serialized with
@@ -10,8 +11,8 @@ import (
 // type, value compared ignoring case, and scheme — makes no write, so a
 // role never holds a claim twice (that corrupts a role in Command).
 func (s *RolesService) AddClaim(ctx context.Context, roleID int, c Claim) (*Role, error) {
-	return s.changeClaims(ctx, "Roles.AddClaim", roleID, c, func(r *Role, at int) {
-		if at < 0 {
+	return s.changeClaims(ctx, "Roles.AddClaim", roleID, c, func(r *Role, held bool) {
+		if !held {
 			r.Claims = append(r.Claims, Claim{ClaimType: c.ClaimType, ClaimValue: c.ClaimValue,
 				ProviderAuthenticationScheme: c.scheme(), Description: c.Description})
 		}
@@ -19,20 +20,23 @@ func (s *RolesService) AddClaim(ctx context.Context, roleID int, c Claim) (*Role
 }
 
 // RemoveClaim takes the claim c names (by type, value compared ignoring
-// case, and scheme) from role roleID, through Modify as AddClaim does. A
+// case, and scheme) from role roleID, through Modify as AddClaim does:
+// every claim of the role that matches, so a role left holding "PKI-Ops"
+// and "pki-ops" (written by another tool) holds neither afterwards. A
 // claim the role does not hold makes no write. The claim itself stays in
 // /Security/Claims: Claims.Delete removes it once no role holds it.
 func (s *RolesService) RemoveClaim(ctx context.Context, roleID int, c Claim) (*Role, error) {
-	return s.changeClaims(ctx, "Roles.RemoveClaim", roleID, c, func(r *Role, at int) {
-		if at >= 0 {
-			r.Claims = append(r.Claims[:at], r.Claims[at+1:]...)
+	return s.changeClaims(ctx, "Roles.RemoveClaim", roleID, c, func(r *Role, held bool) {
+		if held {
+			key := c.key()
+			r.Claims = slices.DeleteFunc(r.Claims, func(x Claim) bool { return x.key() == key })
 		}
 	})
 }
 
-// changeClaims validates c and runs edit inside Modify, with the index of
-// the role's claim matching c (-1 for none).
-func (s *RolesService) changeClaims(ctx context.Context, op string, roleID int, c Claim, edit func(r *Role, at int)) (*Role, error) {
+// changeClaims validates c and runs edit inside Modify, saying whether the
+// role holds a claim matching c.
+func (s *RolesService) changeClaims(ctx context.Context, op string, roleID int, c Claim, edit func(r *Role, held bool)) (*Role, error) {
 	v := newValidator(op)
 	v.positive("roleID", roleID)
 	checkOneClaim(v, &c)
@@ -41,14 +45,7 @@ func (s *RolesService) changeClaims(ctx context.Context, op string, roleID int, 
 	}
 	key := c.key()
 	return s.modify(ctx, op, roleID, func(r *Role) error {
-		at := -1
-		for i := range r.Claims {
-			if r.Claims[i].key() == key {
-				at = i
-				break
-			}
-		}
-		edit(r, at)
+		edit(r, slices.ContainsFunc(r.Claims, func(x Claim) bool { return x.key() == key }))
 		return nil
 	})
 }

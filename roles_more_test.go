@@ -143,8 +143,31 @@ func TestListSurvivesABrokenServer(t *testing.T) {
 		}
 		m.RegisterResponder("GET", testBase+"/Security/Roles", httpmock.NewStringResponder(200, "["+strings.Join(items, ",")+"]"))
 		n, err := list(c)
-		if err == nil || !strings.Contains(err.Error(), "page 2 repeats page 1") || n != 100 || m.GetTotalCallCount() != 2 {
+		if err == nil || !strings.Contains(err.Error(), "page 2 brings no item earlier pages had not") || n != 100 ||
+			m.GetTotalCallCount() != 2 {
 			t.Errorf("read %d roles in %d GETs: %v", n, m.GetTotalCallCount(), err)
+		}
+	})
+
+	// The same 1,000 items on every page, in another order each time: no
+	// two pages are alike, yet no page after the first brings anything new.
+	t.Run("the same items reshuffled on every page", func(t *testing.T) {
+		c, m := newTestClient(t)
+		sets := func(n int) string {
+			items := make([]string, 1000)
+			for i := range items {
+				id := (i*7919 + n*104729) % 1000 // a different order per page
+				items[i] = fmt.Sprintf(`{"Id":"00000000-0000-0000-0000-%012d","Name":"Set %d","Permissions":[]}`, id, id)
+			}
+			return "[" + strings.Join(items, ",") + "]"
+		}
+		m.RegisterResponder("GET", testBase+"/PermissionSets", func(req *http.Request) (*http.Response, error) {
+			n, _ := strconv.Atoi(req.URL.Query().Get("PageReturned"))
+			return httpmock.NewStringResponse(200, sets(n)), nil
+		})
+		_, err := c.PermissionSets.GetByName(context.Background(), "No Such Set")
+		if err == nil || !strings.Contains(err.Error(), "page 2 brings no item earlier pages had not") || m.GetTotalCallCount() != 2 {
+			t.Errorf("GetByName after %d GETs: %v", m.GetTotalCallCount(), err)
 		}
 	})
 

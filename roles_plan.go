@@ -22,9 +22,9 @@ type RolePlan struct {
 //
 // Plan also checks what the server would refuse: it reads the role's
 // permission set (the desired PermissionSetID, else the stored role's, else
-// the set named "Global"; once) and returns a *ValidationError naming each
-// permission the set does not cover, and a PermissionSetID that names no
-// set the caller can see.
+// the set named "Global"; once) and returns, with the plan, a
+// *ValidationError naming each permission the set does not cover, and a
+// PermissionSetID that names no set the caller can see.
 //
 // The stored role is found as Command enforces unique names: ignoring case.
 // A stored "PKI Operators" is the role desired "pki operators" names, and
@@ -89,16 +89,15 @@ func (s *RolesService) planAgainst(ctx context.Context, op string, named []RoleS
 			}
 		}
 	default:
-		return nil, fmt.Errorf("keyfactor: %s: %d roles are named %q when case is ignored, as Command compares names (ids %s); rename all but one",
+		return nil, errorf("%s: %d roles are named %q when case is ignored, as Command compares names (ids %s); rename all but one",
 			op, len(named), desired.Name, summaryIDs(named))
 	}
 	if p.Action == ActionNone {
 		return p, nil // nothing will be written, so nothing for the set to refuse
 	}
-	if err := s.checkSet(ctx, op, p.Current, desired, sets); err != nil {
-		return nil, err
-	}
-	return p, nil
+	// What the set refuses is an error beside the plan, not instead of it:
+	// the caller sees what would have changed, and why it cannot.
+	return p, s.checkSet(ctx, op, p.Current, desired, sets)
 }
 
 // setCache reads each permission set once, however many roles name it:
@@ -221,7 +220,7 @@ func (s *RolesService) Apply(ctx context.Context, desired CreateRoleRequest) (*R
 	const op = "Roles.Apply"
 	p, desired, err := s.plan(ctx, op, desired)
 	if err != nil {
-		return nil, nil, err
+		return p, nil, err
 	}
 	if p.Action == ActionCreate {
 		role, err := s.create(ctx, op, desired, false)
@@ -252,7 +251,7 @@ func (s *RolesService) act(ctx context.Context, op string, p *RolePlan, desired 
 	}
 	cur := p.Current
 	if cur.Immutable {
-		return nil, fmt.Errorf("keyfactor: %s: role %q (id %d) differs from the desired role (%s) and is not changed: %w",
+		return nil, errorf("%s: role %q (id %d) differs from the desired role (%s) and is not changed: %w",
 			op, cur.Name, cur.ID, describeChanges(p.Changes), ErrImmutable)
 	}
 	return s.modify(ctx, op, cur.ID, func(r *Role) error {

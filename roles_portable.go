@@ -3,7 +3,6 @@ package keyfactor
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -129,7 +128,7 @@ func (r *resolver) id(ctx context.Context, ref portableRef) (int, error) {
 		}
 	}
 	if err != nil && !errors.Is(err, ErrNotFound) {
-		return 0, fmt.Errorf("keyfactor: resolving %s %q: %w", ref.kind, ref.name, err)
+		return 0, errorf("resolving %s %q: %w", ref.kind, ref.name, err)
 	}
 	r.ids[ref] = id
 	return id, nil

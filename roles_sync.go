@@ -174,7 +174,7 @@ func (s *RolesService) Sync(ctx context.Context, desired []CreateRoleRequest, op
 		return plan, err // what the server would refuse stops the run before any write
 	}
 	if planned < len(resolved) {
-		return plan, fmt.Errorf("keyfactor: %s: planned %d of %d roles before the context ended; nothing was written: %w",
+		return plan, errorf("%s: planned %d of %d roles before the context ended; nothing was written: %w",
 			op, planned, len(resolved), ctx.Err())
 	}
 	if opts.Prune {
@@ -183,7 +183,7 @@ func (s *RolesService) Sync(ctx context.Context, desired []CreateRoleRequest, op
 		// only on its next run.
 		me, err := s.c.Security.my(ctx)
 		if err != nil {
-			return plan, fmt.Errorf("keyfactor: %s: Prune needs the roles the caller holds (GET /Security/My); nothing was written: %w", op, err)
+			return plan, errorf("%s: Prune needs the roles the caller holds (GET /Security/My); nothing was written: %w", op, err)
 		}
 		keep := slices.Clone(opts.Protect)
 		for _, held := range me.Roles {
@@ -365,10 +365,10 @@ func (s *RolesService) prune(ctx context.Context, op string, listed *Role) error
 	case err != nil:
 		return err
 	case !strings.EqualFold(role.Name, listed.Name):
-		return fmt.Errorf("keyfactor: %s: role %d, listed as %q, is now named %q: renamed since the list, so not deleted: %w",
+		return errorf("%s: role %d, listed as %q, is now named %q: renamed since the list, so not deleted: %w",
 			op, listed.ID, listed.Name, role.Name, ErrConflict)
 	case role.Immutable:
-		return fmt.Errorf("keyfactor: %s: role %d %q is immutable: not deleted: %w", op, role.ID, role.Name, ErrImmutable)
+		return errorf("%s: role %d %q is immutable: not deleted: %w", op, role.ID, role.Name, ErrImmutable)
 	}
 	return s.Delete(ctx, listed.ID)
 }
@@ -404,5 +404,5 @@ func failures(op string, p *SyncPlan) error {
 	if n == 0 {
 		return nil
 	}
-	return fmt.Errorf("keyfactor: %s: %d of %d roles failed (each item carries its error); first: %w", op, n, len(p.Items), first)
+	return errorf("%s: %d of %d roles failed (each item carries its error); first: %w", op, n, len(p.Items), first)
 }

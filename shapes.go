@@ -101,7 +101,7 @@ func findNamed[T any, K comparable](items iter.Seq2[T, error], op, what, name, w
 	exact := exactName(named, name, func(x *T) string { _, n := idName(x); return n })
 	switch len(exact) {
 	case 0:
-		return nil, fmt.Errorf("keyfactor: %s: no %s is named %q%s: %w", op, what, name, why, ErrNotFound)
+		return nil, errorf("%s: no %s is named %q%s: %w", op, what, name, why, ErrNotFound)
 	case 1:
 		return &exact[0], nil
 	}
@@ -110,7 +110,7 @@ func findNamed[T any, K comparable](items iter.Seq2[T, error], op, what, name, w
 		id, _ := idName(&exact[i])
 		ids[i] = fmt.Sprint(id)
 	}
-	return nil, fmt.Errorf("keyfactor: %s: %d %ss are named %q (ids %s)", op, len(exact), what, name, strings.Join(ids, ", "))
+	return nil, errorf("%s: %d %ss are named %q (ids %s)", op, len(exact), what, name, strings.Join(ids, ", "))
 }
 
 // writeOnce is every create, and every full-replace update that must not

@@ -164,7 +164,9 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 // describe is err for a person: one line, the command's own names for bad
 // input rather than the SDK's, and a hint where the fix is known.
 func (a *app) describe(err error) (string, []fieldError) {
-	msg := strings.TrimPrefix(oneLine(err.Error()), "keyfactor: ")
+	// One "keyfactor: " prefix, however many errors (the CLI's and the
+	// SDK's) the message is made of.
+	msg := strings.ReplaceAll(oneLine(err.Error()), "keyfactor: ", "")
 	var fields []fieldError
 	var ve *keyfactor.ValidationError
 	if errors.As(err, &ve) && a.cmd != nil && ve.Op != "NewClient" {

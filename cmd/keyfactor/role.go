@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/keyfactor-sdk/keyfactor-go"
 	"github.com/spf13/pflag"
@@ -65,31 +63,6 @@ func roleList(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 			return fmt.Sprintf("%d\t%s\t%d\t%t\t%s", r.ID, r.Name, r.ClaimsCount, r.Immutable, r.EmailAddress)
 		})
 	}
-}
-
-// stream prints each item of a list as it arrives: a JSON line, or with
-// --output text a table row (header names the columns, tab-separated). A
-// long list streams, and a page that fails leaves the earlier items
-// printed.
-func stream[T any](a *app, items iter.Seq2[T, error], header string, row func(T) string) error {
-	var table *tabwriter.Writer
-	enc := json.NewEncoder(a.stdout)
-	if a.output == "text" {
-		table = tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-		defer table.Flush()
-		fmt.Fprintln(table, header)
-	}
-	for item, err := range items {
-		if err != nil {
-			return err
-		}
-		if table != nil {
-			fmt.Fprintln(table, row(item))
-		} else if err := enc.Encode(item); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // updateFile is the file role update reads: the v2 update body, or a role

@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"iter"
+	"text/tabwriter"
 
 	"github.com/keyfactor-sdk/keyfactor-go"
 	"github.com/spf13/pflag"
@@ -56,4 +59,39 @@ func getByIDOrName[T any](a *app, fs *pflag.FlagSet, what string,
 		}
 		return a.print(x, func(w io.Writer) { text(w, x) })
 	}
+}
+
+// stream prints each item of a list as it arrives: a JSON line, or with
+// --output text a table row (header names the columns, tab-separated). A
+// long list streams, and a page that fails leaves the earlier items
+// printed. The table's header comes with its first row, or at the end of
+// an empty list: a list that fails at once prints nothing on stdout.
+func stream[T any](a *app, items iter.Seq2[T, error], header string, row func(T) string) error {
+	var table *tabwriter.Writer
+	enc := json.NewEncoder(a.stdout)
+	headed := false
+	if a.output == "text" {
+		table = tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+		defer table.Flush()
+	}
+	for item, err := range items {
+		if err != nil {
+			return err
+		}
+		if table == nil {
+			if err := enc.Encode(item); err != nil {
+				return err
+			}
+			continue
+		}
+		if !headed {
+			fmt.Fprintln(table, header)
+			headed = true
+		}
+		fmt.Fprintln(table, row(item))
+	}
+	if table != nil && !headed {
+		fmt.Fprintln(table, header)
+	}
+	return nil
 }
