@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -141,6 +142,33 @@ func (c *reqCtx) has(need perm) bool {
 			return true
 		}
 	}
+	return false
+}
+
+// requireSecurityModify answers 403 and returns false unless the caller
+// holds /security/modify/ in a role of the Global permission set, or as
+// permissions given to its account directly (AddUser, a seed's Users):
+// Command's rule for every write to roles, claims and permission sets.
+// Without it, a delegate whose role sits in a narrower set could create a
+// set holding "/", then a role in it for itself.
+func (c *reqCtx) requireSecurityModify(what string) bool {
+	need := perm{path: "/security/modify/"}
+	global := slices.Clone(c.acct.permissions)
+	for _, r := range c.s.rolesOf(c.acct) {
+		if strings.EqualFold(r.PermissionSetID, GlobalPermissionSetID) {
+			global = append(global, parsePerms(r.PermissionsV2)...)
+		}
+	}
+	if slices.ContainsFunc(global, func(g perm) bool { return g.grants(need) }) {
+		return true
+	}
+	if c.has(need) {
+		writeError(c.w, http.StatusForbidden, codeForbidden, fmt.Sprintf(
+			"User %s holds '/security/modify/' only in roles outside the Global permission set; it must be held in a role of the Global set to %s.",
+			c.acct.name, what))
+		return false
+	}
+	c.deny(permString(need), what)
 	return false
 }
 

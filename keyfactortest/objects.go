@@ -121,18 +121,18 @@ type claimRoleOut struct {
 // serveClaims routes /Security/Claims[/...].
 func (s *Server) serveClaims(c *reqCtx, seg []string) {
 	m := c.r.Method
-	read, write := perm{path: "/security/read/"}, perm{path: "/security/modify/"}
+	read := perm{path: "/security/read/"}
 	switch {
 	case len(seg) == 2 && m == http.MethodGet:
 		if c.require(read, "read security claims") {
 			s.listClaims(c)
 		}
 	case len(seg) == 2 && m == http.MethodPost:
-		if c.require(write, "modify security claims") {
+		if c.requireSecurityModify("modify security claims") {
 			s.createClaim(c)
 		}
 	case len(seg) == 2 && m == http.MethodPut:
-		if c.require(write, "modify security claims") {
+		if c.requireSecurityModify("modify security claims") {
 			s.updateClaim(c)
 		}
 	case len(seg) == 3 && strings.EqualFold(seg[2], "Roles") && m == http.MethodGet:
@@ -140,7 +140,7 @@ func (s *Server) serveClaims(c *reqCtx, seg []string) {
 			s.claimRoles(c)
 		}
 	case len(seg) == 3 && m == http.MethodGet:
-		if sc := s.claimFromPath(c, read, seg[2]); sc != nil {
+		if sc := s.claimFromPath(c, false, seg[2]); sc != nil {
 			writeJSON(c.w, http.StatusOK, sc.out())
 		}
 	case len(seg) == 3 && m == http.MethodDelete:
@@ -150,8 +150,8 @@ func (s *Server) serveClaims(c *reqCtx, seg []string) {
 	}
 }
 
-func (s *Server) claimFromPath(c *reqCtx, need perm, idText string) *sharedClaim {
-	if !c.require(need, "use security claims") {
+func (s *Server) claimFromPath(c *reqCtx, write bool, idText string) *sharedClaim {
+	if write && !c.requireSecurityModify("modify security claims") || !write && !c.require(perm{path: "/security/read/"}, "read security claims") {
 		return nil
 	}
 	id, err := strconv.Atoi(idText)
@@ -243,7 +243,7 @@ func (s *Server) updateClaim(c *reqCtx) {
 		writeError(c.w, http.StatusBadRequest, codeBadRequest, "Id and Description are required.")
 		return
 	}
-	sc := s.claimFromPath(c, perm{path: "/security/modify/"}, strconv.Itoa(*in.ID))
+	sc := s.claimFromPath(c, true, strconv.Itoa(*in.ID))
 	if sc == nil {
 		return
 	}
@@ -252,7 +252,7 @@ func (s *Server) updateClaim(c *reqCtx) {
 }
 
 func (s *Server) deleteClaim(c *reqCtx, idText string) {
-	sc := s.claimFromPath(c, perm{path: "/security/modify/"}, idText)
+	sc := s.claimFromPath(c, true, idText)
 	if sc == nil {
 		return
 	}

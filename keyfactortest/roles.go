@@ -276,7 +276,7 @@ func (s *Server) view(c *reqCtx, r *storedRole) any {
 
 // createRole serves POST /Security/Roles in either version.
 func (s *Server) createRole(c *reqCtx) {
-	if !c.require(perm{path: "/security/modify/"}, "modify security roles") {
+	if !c.requireSecurityModify("modify security roles") {
 		return
 	}
 	var r *storedRole
@@ -472,7 +472,7 @@ func (s *Server) updateRole(c *reqCtx) {
 		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The fake serves role updates in API version 2.0 only.")
 		return
 	}
-	if !c.require(perm{path: "/security/modify/"}, "modify security roles") {
+	if !c.requireSecurityModify("modify security roles") {
 		return
 	}
 	var in roleV2Update
@@ -528,7 +528,7 @@ func (s *Server) deleteRole(c *reqCtx, idText string) {
 		writeError(c.w, http.StatusNotFound, codeNotFound, "Deleting a role is available in API version 1.0 only.")
 		return
 	}
-	if !c.require(perm{path: "/security/modify/"}, "modify security roles") {
+	if !c.requireSecurityModify("modify security roles") {
 		return
 	}
 	r, ok := s.roleFromPath(c, idText)
@@ -554,7 +554,7 @@ func (s *Server) copyRole(c *reqCtx, idText string) {
 		writeError(c.w, http.StatusNotFound, codeNotFound, "Copying a role is available in API version 1.0 only.")
 		return
 	}
-	if !c.require(perm{path: "/security/modify/"}, "modify security roles") {
+	if !c.requireSecurityModify("modify security roles") {
 		return
 	}
 	src, ok := s.roleFromPath(c, idText)

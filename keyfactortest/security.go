@@ -227,7 +227,7 @@ func (s *Server) myPermissionSets(c *reqCtx) {
 }
 
 func (s *Server) createPermissionSet(c *reqCtx) {
-	if !c.require(perm{path: "/security/modify/"}, "modify permission sets") {
+	if !c.requireSecurityModify("modify permission sets") {
 		return
 	}
 	var in permissionSetCreate
@@ -260,7 +260,7 @@ func (s *Server) createPermissionSet(c *reqCtx) {
 }
 
 func (s *Server) updatePermissionSet(c *reqCtx) {
-	if !c.require(perm{path: "/security/modify/"}, "modify permission sets") {
+	if !c.requireSecurityModify("modify permission sets") {
 		return
 	}
 	var in permissionSetUpdate
@@ -297,7 +297,7 @@ func (s *Server) updatePermissionSet(c *reqCtx) {
 }
 
 func (s *Server) deletePermissionSet(c *reqCtx, id string) {
-	if !c.require(perm{path: "/security/modify/"}, "modify permission sets") {
+	if !c.requireSecurityModify("modify permission sets") {
 		return
 	}
 	set := s.setFromPath(c, id)

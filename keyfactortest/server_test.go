@@ -618,3 +618,41 @@ func TestEnvFollowsTheAdministratorsCredentials(t *testing.T) {
 		t.Errorf("token only: %s", env)
 	}
 }
+
+// TestSecurityWritesNeedARoleInTheGlobalSet: /security/modify/ held in a
+// role of a narrower permission set does not let its holder create a set
+// holding "/", a role in it for itself, or widen its own set; held in a
+// Global role, it does.
+func TestSecurityWritesNeedARoleInTheGlobalSet(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	const delegated = "6e8a4a8c-3d2b-4f7e-9a11-2c0d5e7f9b31"
+	s.AddPermissionSet(delegated, "Delegated", "/security/")
+	s.AddUser(User{Name: `KEYEXAMPLE\delegate`, Password: "d-pw"})
+	s.AddRole(Role{Name: "Delegates", Description: "d", PermissionSetID: delegated, Permissions: []string{"/security/"},
+		Claims: []Claim{{Type: ClaimUser, Value: `KEYEXAMPLE\delegate`, Scheme: "Active Directory"}}})
+	as := basic(`KEYEXAMPLE\delegate`, "d-pw")
+	for _, c := range []call{
+		{method: "POST", path: "/PermissionSets", version: "1.0", body: `{"Name":"Mine","Permissions":["/"]}`, auth: as},
+		{method: "PUT", path: "/PermissionSets", version: "1.0", body: `{"Id":"` + delegated + `","Permissions":["/"]}`, auth: as},
+		{method: "POST", path: "/Security/Roles", version: "2.0", body: `{"Name":"Escalated","Description":"d","Permissions":["/security/"]}`, auth: as},
+		{method: "POST", path: "/Security/Claims", version: "1.0",
+			body: `{"ClaimType":0,"ClaimValue":"KEYEXAMPLE\\delegate","ProviderAuthenticationScheme":"Active Directory"}`, auth: as},
+	} {
+		status, _, body := c.send(t, s)
+		expectError(t, status, body, http.StatusForbidden, "Global permission set")
+	}
+	if sets := s.PermissionSets(); len(sets) != 2 || len(s.Roles()) != 2 {
+		t.Errorf("after refused writes: %d sets, %d roles", len(sets), len(s.Roles()))
+	}
+	// Reads still work; a role in the Global set may write.
+	if status, _, _ := (call{method: "GET", path: "/Security/Roles", version: "2.0", auth: as}).send(t, s); status != http.StatusOK {
+		t.Errorf("read: %d", status)
+	}
+	s.AddRole(Role{Name: "Global Delegates", Description: "d", Permissions: []string{"/security/"},
+		Claims: []Claim{{Type: ClaimUser, Value: `KEYEXAMPLE\delegate`, Scheme: "Active Directory"}}})
+	if status, _, body := (call{method: "POST", path: "/PermissionSets", version: "1.0", body: `{"Name":"Theirs","Permissions":["/portal/read/"]}`,
+		auth: as}).send(t, s); status != http.StatusOK {
+		t.Errorf("write from a Global role: %d %s", status, body)
+	}
+}
