@@ -333,6 +333,16 @@ func checkRoleSources(srcs []roleSource) ([]keyfactor.CreateRoleRequest, []strin
 
 // printPlan prints one role's plan: a JSON line, or +/-/~ lines with
 // --output text.
+// printCreated lists what a created role holds.
+func printCreated(w io.Writer, desired *keyfactor.CreateRoleRequest) {
+	for _, perm := range desired.Permissions {
+		fmt.Fprintf(w, "    + Permissions: %s\n", perm)
+	}
+	for _, cl := range desired.Claims {
+		fmt.Fprintf(w, "    + Claims: %s:%s@%s\n", cl.ClaimType, cl.ClaimValue, cl.ProviderAuthenticationScheme)
+	}
+}
+
 func (a *app) printPlan(p planOut, desired *keyfactor.CreateRoleRequest) {
 	if a.output != "text" {
 		b, _ := json.Marshal(p)
@@ -344,14 +354,12 @@ func (a *app) printPlan(p planOut, desired *keyfactor.CreateRoleRequest) {
 	case p.Action == "":
 		fmt.Fprintf(w, "! role %q: %s\n", p.Name, p.Error)
 		return
+	case p.Action == keyfactor.ActionCreate && p.ID != 0: // created: its new id
+		fmt.Fprintf(w, "+ role %q (id %d)\n", p.Name, p.ID)
+		printCreated(w, desired)
 	case p.Action == keyfactor.ActionCreate:
 		fmt.Fprintf(w, "+ role %q\n", p.Name)
-		for _, perm := range desired.Permissions {
-			fmt.Fprintf(w, "    + Permissions: %s\n", perm)
-		}
-		for _, cl := range desired.Claims {
-			fmt.Fprintf(w, "    + Claims: %s:%s@%s\n", cl.ClaimType, cl.ClaimValue, cl.ProviderAuthenticationScheme)
-		}
+		printCreated(w, desired)
 	case p.Action == keyfactor.ActionNone:
 		fmt.Fprintf(w, "= role %q (id %d): no change\n", p.Name, p.ID)
 	case p.Action == keyfactor.ActionDelete:
@@ -474,7 +482,7 @@ var roleCommands = []command{
 	{name: "role delete", synopses: []string{"ID", "--name NAME"}, summary: "delete a role, by id or by exact name",
 		setup: roleDelete, names: idNames, args: idOrName("role")},
 	{name: "role apply", synopses: []string{"--file FILE [--plan]",
-		"--dir DIR [--plan] [--prune [--protect NAME]...] [--concurrency N]"},
+		"--dir DIR [--plan] [--prune [--protect NAME]... [--prune-own NAME]...] [--concurrency N]"},
 		summary: "make the server hold the role(s) in FILE, or the set of roles in DIR; --plan shows the changes, writes nothing",
 		long: `Every role is validated before anything is written. Exit 0 when nothing
 changes (or would change), 8 when --plan finds changes.
@@ -485,9 +493,10 @@ are read, and the writes run --concurrency at a time. Anything the server
 would refuse (a permission outside the role's permission set, a collection
 or container name that does not resolve) stops the run before any write,
 exit 2. --prune also deletes the roles no file names, except the immutable
-role and each --protect NAME. Progress goes to stderr when it is a
-terminal; the summary, as JSON (counts and every role that changes or
-failed), goes to stdout. "role export --dir" writes such a directory.
+role, each --protect NAME, and the roles the caller itself holds (a
+pipeline must not lock itself out) unless --prune-own names them. Progress
+goes to stderr when it is a terminal; the summary, as JSON (counts and every
+role that changes or failed, with its id), goes to stdout. "role export --dir" writes such a directory.
 
 A permission may name a collection or a certificate store container instead
 of its id, so that one file serves every environment:

@@ -26,6 +26,7 @@ type setFlags struct {
 	dir         string
 	prune       bool
 	protect     []string
+	pruneOwn    []string
 	concurrency int
 }
 
@@ -34,6 +35,8 @@ func (s *setFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&s.dir, "dir", "", "apply every *.json role file in DIR as one set")
 	fs.BoolVar(&s.prune, "prune", false, "with --dir: delete the roles no file names (never the immutable role or a --protect name)")
 	fs.StringArrayVar(&s.protect, "protect", nil, "with --prune: a role name never deleted, compared ignoring case (repeat for more)")
+	fs.StringArrayVar(&s.pruneOwn, "prune-own", nil,
+		"with --prune: a role the caller itself holds that may be deleted (without it, --prune keeps every role the caller holds; repeat for more)")
 	fs.IntVar(&s.concurrency, "concurrency", keyfactor.DefaultBulkConcurrency, "with --dir: requests in flight at once")
 }
 
@@ -42,10 +45,12 @@ func (s *setFlags) check(file string) error {
 	switch {
 	case s.dir != "" && file != "":
 		return usagef("--file and --dir exclude each other")
-	case s.dir == "" && (s.prune || len(s.protect) > 0 || s.fs.Changed("concurrency")):
-		return usagef("--prune, --protect and --concurrency go with --dir")
+	case s.dir == "" && (s.prune || len(s.protect) > 0 || len(s.pruneOwn) > 0 || s.fs.Changed("concurrency")):
+		return usagef("--prune, --protect, --prune-own and --concurrency go with --dir")
 	case len(s.protect) > 0 && !s.prune:
 		return usagef("--protect goes with --prune")
+	case len(s.pruneOwn) > 0 && !s.prune:
+		return usagef("--prune-own goes with --prune")
 	case s.concurrency <= 0:
 		return usagef("--concurrency must be positive, got %d", s.concurrency)
 	}
@@ -82,7 +87,7 @@ func (a *app) applyDir(ctx context.Context, set setFlags, planOnly bool) error {
 		return err
 	}
 	plan, err := c.Roles.Sync(ctx, roles, keyfactor.SyncOptions{Concurrency: set.concurrency, Prune: set.prune,
-		Protect: set.protect, PlanOnly: planOnly, Progress: a.syncProgress(planOnly)})
+		Protect: set.protect, PruneOwn: set.pruneOwn, PlanOnly: planOnly, Progress: a.syncProgress(planOnly)})
 	var ve *keyfactor.ValidationError
 	if errors.As(err, &ve) {
 		return relabel(ve, labels) // nothing was written
@@ -211,9 +216,7 @@ func summarize(plan *keyfactor.SyncPlan, labels []string, planOnly bool) syncSum
 		if i < len(labels) {
 			out.File = labels[i]
 		}
-		if item.Plan.Current != nil {
-			out.ID = item.Plan.Current.ID
-		}
+		out.ID = item.ID // the new role's id after a create
 		if item.Err != nil {
 			out.Error = oneLine(item.Err.Error())
 		}
@@ -490,12 +493,20 @@ type claimFile struct {
 }
 
 // writeRoleFiles writes one file per role, named from the role's name, in
-// the order of the names.
+// the order of the names. Files are created inside dir through os.Root,
+// each new (O_EXCL): a symbolic link, whether placed in dir before the
+// export or during it, is never followed out of it, nor is a file
+// written twice.
 func writeRoleFiles(dir string, roles []*keyfactor.Role) ([]exportFile, error) {
 	slices.SortFunc(roles, func(x, y *keyfactor.Role) int { return strings.Compare(x.Name, y.Name) })
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, &usageError{err.Error()}
 	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, &usageError{err.Error()}
+	}
+	defer root.Close()
 	used := map[string]bool{}
 	files := make([]exportFile, 0, len(roles))
 	for _, r := range roles {
@@ -513,7 +524,7 @@ func writeRoleFiles(dir string, roles []*keyfactor.Role) ([]exportFile, error) {
 			return nil, err
 		}
 		name := roleFileName(r.Name, r.ID, used)
-		if err := os.WriteFile(filepath.Join(dir, name), append(b, '\n'), 0o644); err != nil {
+		if err := writeNew(root, name, append(b, '\n')); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", name, err)
 		}
 		files = append(files, exportFile{Name: r.Name, ID: r.ID, File: name})
@@ -521,9 +532,24 @@ func writeRoleFiles(dir string, roles []*keyfactor.Role) ([]exportFile, error) {
 	return files, nil
 }
 
+// writeNew writes a file that must not exist yet, inside root.
+func writeNew(root *os.Root, name string, data []byte) error {
+	f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
 // roleFileName makes a file name from a role name: lower-case letters and
 // digits, other runs as "-"; the role's id is added when two names make
-// the same file.
+// the same file, and a counter when that is taken too ("x-5.json" may be
+// the slug of "!x 5" as well as "x." with id 5): each role gets a file of
+// its own.
 func roleFileName(name string, id int, used map[string]bool) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(name) {
@@ -542,8 +568,11 @@ func roleFileName(name string, id int, used map[string]bool) string {
 		slug = "role"
 	}
 	file := slug + ".json"
-	if used[file] {
+	for n := 1; used[file]; n++ {
 		file = slug + "-" + strconv.Itoa(id) + ".json"
+		if n > 1 {
+			file = slug + "-" + strconv.Itoa(id) + "-" + strconv.Itoa(n) + ".json"
+		}
 	}
 	used[file] = true
 	return file
