@@ -68,7 +68,9 @@ func (s *CertificatesService) UpdateOwner(ctx context.Context, certificateID int
 		// A 400 says little: read the role to tell "no such role" from
 		// the other refusals (an owner required by policy, a bad scope).
 		if _, _, terr := s.c.Roles.ownerTarget(ctx, req); errors.Is(terr, ErrNotFound) {
-			return errorf("%w (the server answered: %w)", terr, err)
+			// The server's answer comes first for errors.As: the *APIError
+			// a caller reaches is the PUT's.
+			return errorf("%w; the new owner does not exist (reading the role found none): %w", err, ErrNotFound)
 		}
 	}
 	return err

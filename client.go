@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-querystring/query"
 	"github.com/hashicorp/go-retryablehttp"
+	"github.com/keyfactor-sdk/keyfactor-go/internal/strictjson"
 )
 
 // Version is the SDK's version, sent in the User-Agent header.
@@ -507,7 +508,7 @@ func (c *Client) decode(ctx context.Context, r *request, resp *http.Response, ou
 		err = json.Unmarshal(b, out)
 	}
 	if err != nil {
-		return c.decodeError(r, resp.StatusCode, b, err)
+		return c.decodeError(r, resp.StatusCode, b, strictjson.Explain(err, out))
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jarcoal/httpmock"
 	"golang.org/x/oauth2"
 )
 
@@ -507,4 +508,17 @@ func TestDecodeErrorsAreScrubbed(t *testing.T) {
 func getCert(c *Client) error {
 	_, err := c.Certificates.Get(context.Background(), 1, GetCertificateOptions{})
 	return err
+}
+
+// TestDecodeErrorsNameNoGoType: an answer of the wrong shape is described
+// by its JSON keys, never by the SDK's internal types (roleWire).
+func TestDecodeErrorsNameNoGoType(t *testing.T) {
+	c, m := newTestClient(t)
+	m.RegisterResponder("GET", testBase+"/Security/Roles/6", httpmock.NewStringResponder(200,
+		`{"Id":6,"Name":"x","Claims":[{"ClaimValue":5}]}`))
+	_, err := c.Roles.Get(context.Background(), 6)
+	if err == nil || !strings.Contains(err.Error(), "Claims.ClaimValue: number is not a valid value here (want a string)") ||
+		strings.Contains(err.Error(), "Wire") || strings.Contains(err.Error(), "Go struct") || strings.Count(err.Error(), "keyfactor:") != 1 {
+		t.Errorf("err = %v", err)
+	}
 }

@@ -442,3 +442,23 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 		}
 	}
 }
+
+// TestTheREADMEsBuildCommandWorks: the way the guide says to build the
+// fake from a clone works as written (a plain "go build ./cmd/keyfactortest"
+// collides with the keyfactortest package's directory).
+func TestTheREADMEsBuildCommandWorks(t *testing.T) {
+	guide, err := os.ReadFile("README.md")
+	const command = "go build -o bin/ ./cmd/keyfactortest"
+	if err != nil || !strings.Contains(string(guide), command) {
+		t.Fatalf("README.md does not give %q: %v", command, err)
+	}
+	out := t.TempDir()
+	build := exec.Command("go", "build", "-o", out+string(os.PathSeparator), "./cmd/keyfactortest")
+	build.Dir = filepath.Join("..", "..") // the module root, where a clone's shell is
+	if b, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", command, err, b)
+	}
+	if st, err := os.Stat(filepath.Join(out, "keyfactortest")); err != nil || !st.Mode().IsRegular() {
+		t.Errorf("no binary: %v", err)
+	}
+}

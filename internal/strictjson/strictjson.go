@@ -106,6 +106,20 @@ func decodeAt(data []byte, start, end int, v any) error {
 	return nil
 }
 
+// Explain rewrites an error of encoding/json decoding into target in the
+// JSON's terms: a value of the wrong type names its key path and the kind
+// of value wanted, never a Go type ("Claims.ClaimType: bool is not a valid
+// value here (want a string)"), and the "json: " prefix goes. Other errors
+// keep their text.
+func Explain(err error, target any) error {
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		return fmt.Errorf("%s: %s is not a valid value here (want %s)", fieldPath(reflect.TypeOf(target), typ.Field), typ.Value,
+			typeName(typ.Type))
+	}
+	return errors.New(strings.TrimPrefix(err.Error(), "json: "))
+}
+
 // shift moves a syntax error's offset by start.
 func shift(err error, start int) error {
 	var syn *json.SyntaxError
