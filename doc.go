@@ -87,10 +87,12 @@
 // role list, concurrent reads of only the roles the set names, every
 // definition (and what the server would refuse) checked before the first
 // write, then bounded concurrent writes; with Prune it deletes the roles the
-// set does not name, never the immutable role or a Protect name. A
+// set does not name, never the immutable role, a Protect name or a role the
+// caller holds (unless PruneOwn names it). A
 // permission may name its collection or container instead of its id
 // ("/certificates/collections/read/{collection:Web Servers}/"), so that one
-// role file serves every environment; Plan, Apply and Sync resolve it.
+// role file serves every environment; Plan, Apply and Sync resolve it,
+// and refuse a placeholder of the wrong kind for its permission.
 //
 // # Permission sets and the caller
 //
