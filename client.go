@@ -103,6 +103,11 @@ type Client struct {
 	Collections    *CollectionsService
 	Containers     *ContainersService
 	Security       *SecurityService
+	// Enrollment issues certificates; Templates and
+	// CertificateAuthorities name what they are issued under.
+	Enrollment             *EnrollmentService
+	Templates              *TemplatesService
+	CertificateAuthorities *CertificateAuthoritiesService
 
 	baseURL   string
 	auth      Authenticator
@@ -113,7 +118,8 @@ type Client struct {
 	logger    *slog.Logger
 	dryRun    func(*http.Request)
 	now       func() time.Time
-	maxBody   int64 // bound on a 2xx body; maxSuccessBody, lowered in tests
+	maxBody   int64       // bound on a 2xx body; maxSuccessBody, lowered in tests
+	retry     RetryPolicy // with defaults: also paces Enrollment.Wait
 }
 
 // NewClient checks cfg and returns a Client. It makes no network call. A bad
@@ -180,6 +186,7 @@ func NewClient(cfg Config) (*Client, error) {
 		maxBody:   maxSuccessBody,
 	}
 	retry := cfg.Retry.withDefaults()
+	c.retry = retry
 	c.http = &retryablehttp.Client{
 		HTTPClient:   &hc,
 		RetryWaitMin: retry.MinWait,
@@ -197,6 +204,9 @@ func NewClient(cfg Config) (*Client, error) {
 		cfg.Logger.Warn("keyfactor: TLS certificate verification is disabled; use only against test servers")
 	}
 	c.Certificates = &CertificatesService{c: c}
+	c.Enrollment = &EnrollmentService{c: c}
+	c.Templates = &TemplatesService{c: c}
+	c.CertificateAuthorities = &CertificateAuthoritiesService{c: c}
 	c.Roles = &RolesService{c: c}
 	c.PermissionSets = &PermissionSetsService{c: c}
 	c.Claims = &ClaimsService{c: c}
@@ -331,6 +341,16 @@ type call struct {
 	// repeat says whether the request may be sent again after an attempt
 	// that may have reached the server. The zero value decides by method.
 	repeat repeatability
+	// format is the x-certificateformat header the enrollment and
+	// retrieval endpoints require; "" sends none.
+	format string
+	// secrets are values the request carries that must never show (a PFX
+	// password): they are redacted from a dry run's body and from errors,
+	// in every form an echo may take.
+	secrets []string
+	// keyMaterial marks an answer that holds a private key or an archive:
+	// a body that fails to decode is not quoted in the error.
+	keyMaterial bool
 }
 
 // repeatability says whether a request is idempotent: whether sending it
@@ -359,6 +379,8 @@ type request struct {
 	method, url string
 	attempt     *attempt
 	start       time.Time
+	secrets     []string // call.secrets
+	keyMaterial bool     // call.keyMaterial
 }
 
 // maxDrain bounds how much of an unread body is read to reuse its connection.
@@ -434,7 +456,10 @@ func (c *Client) build(ctx context.Context, cl *call) (*request, error) {
 	if body != nil {
 		h["Content-Type"] = vals[4:5:5]
 	}
-	return &request{Request: req, method: cl.method, url: u, attempt: att}, nil
+	if cl.format != "" {
+		h["X-Certificateformat"] = []string{cl.format}
+	}
+	return &request{Request: req, method: cl.method, url: u, attempt: att, secrets: cl.secrets, keyMaterial: cl.keyMaterial}, nil
 }
 
 // send authenticates and sends the request with retries. A transport
@@ -479,7 +504,7 @@ func (c *Client) decode(ctx context.Context, r *request, resp *http.Response, ou
 		if resp.StatusCode < 400 {
 			apiErr.location = resp.Header.Get("Location")
 		}
-		c.scrub(apiErr, r.Request.Request)
+		c.scrub(apiErr, r)
 		if rf, ok := c.auth.(refusable); ok && resp.StatusCode == http.StatusUnauthorized {
 			rf.refused(r.Request.Header.Get("Authorization"))
 		}
@@ -523,7 +548,11 @@ type bodyDecoder interface{ decodeBody([]byte) error }
 // decoder's message are both scrubbed, and the decoder's error is not
 // wrapped, so nothing reachable from the error holds the body's text.
 func (c *Client) decodeError(r *request, status int, body []byte, err error) error {
-	secrets := c.secretsOf(r.Request.Request)
+	secrets := append(c.secretsOf(r.Request.Request), r.secrets...)
+	if r.keyMaterial {
+		return requestError(r.method, r.url, fmt.Sprintf("decode %d response (not shown: it holds key material)", status),
+			errors.New(redactSecrets(err.Error(), secrets...)))
+	}
 	// Scrub before cutting the excerpt: a secret cut in two would escape
 	// the pattern and show its first half.
 	clean := redactSecrets(string(body[:min(len(body), maxErrorBody)]), secrets...)
@@ -541,7 +570,7 @@ func (c *Client) retryStopped(r *request, ctxErr error) error {
 			cause: &attemptsError{err: a.lastErr, attempts: a.tries}, ctxErr: ctxErr})
 	case a.lastStatus != 0:
 		apiErr := newAPIError(r.method, r.url, a.lastStatus, a.lastBody)
-		c.scrub(apiErr, r.Request.Request)
+		c.scrub(apiErr, r)
 		return &retryStoppedError{cause: apiErr, ctxErr: ctxErr}
 	}
 	return requestError(r.method, r.url, "", ctxErr)
@@ -558,6 +587,7 @@ func (c *Client) showDryRun(r *request) error {
 	}
 	req.Header.Set("Authorization", value)
 	if body, err := r.BodyBytes(); err == nil && body != nil {
+		body = []byte(redactSecrets(string(body), r.secrets...))
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 		req.ContentLength = int64(len(body))
@@ -577,8 +607,8 @@ func requestError(method, u, step string, err error) error {
 
 // scrub removes from an error the credentials its request carried, in case
 // the server or a proxy echoed them (debug pages do).
-func (c *Client) scrub(e *APIError, req *http.Request) {
-	secrets := c.secretsOf(req)
+func (c *Client) scrub(e *APIError, r *request) {
+	secrets := append(c.secretsOf(r.Request.Request), r.secrets...)
 	e.ErrorCode = redactSecrets(e.ErrorCode, secrets...)
 	e.Message = redactSecrets(e.Message, secrets...)
 	e.location = redactSecrets(e.location, secrets...)

@@ -51,6 +51,11 @@ var (
 	// ErrDryRun matches the error of every call of a Client whose
 	// Config.DryRun is set: the request was built and shown, not sent.
 	ErrDryRun = errors.New("keyfactor: dry run: request not sent")
+	// ErrDenied matches an enrollment or renewal the workflow or the CA
+	// manager denied: at submission, or while Enrollment.Wait waited.
+	ErrDenied = errors.New("keyfactor: denied")
+	// ErrJobFailed matches an orchestrator job that ended in failure.
+	ErrJobFailed = errors.New("keyfactor: orchestrator job failed")
 )
 
 // maxErrorBody is how much of an error response body is kept in APIError.Body.

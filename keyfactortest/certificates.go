@@ -1,6 +1,7 @@
 package keyfactortest
 
 import (
+	"crypto"
 	"fmt"
 	"maps"
 	"net/http"
@@ -37,6 +38,14 @@ type Certificate struct {
 	// a read asks with includeLocations=true (as LocationsCount, counted by
 	// StoreTypeName, and Locations).
 	Locations []Location
+	// ImportDate is when Command imported the certificate; NotBefore when
+	// zero. An issued certificate's is the time of issue.
+	ImportDate time.Time
+	// CertRequestID is the enrollment request that produced it (0: none).
+	CertRequestID int
+
+	der []byte        // the certificate, for one the fake issued
+	key crypto.Signer // its key, when the fake made it (PFX): Recover returns it
 }
 
 // Location is a certificate store that holds a certificate.
@@ -87,6 +96,21 @@ func (s *Server) AddCertificate(c Certificate) {
 		s.storeContainer(&Container{ID: c.ContainerID, Name: fmt.Sprintf("Container %d", c.ContainerID)})
 	}
 	s.certs[c.ID] = &c
+}
+
+// Certificates returns every certificate the server holds, seeded or
+// issued, ordered by id.
+func (s *Server) Certificates() []Certificate {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Certificate, 0, len(s.certs))
+	for _, c := range s.certs {
+		cp := *c
+		cp.CollectionIDs, cp.Metadata, cp.Locations = slices.Clone(c.CollectionIDs), maps.Clone(c.Metadata), slices.Clone(c.Locations)
+		out = append(out, cp)
+	}
+	slices.SortFunc(out, func(a, b Certificate) int { return a.ID - b.ID })
+	return out
 }
 
 // Owner returns the id of the role owning a certificate; ok is false when
@@ -252,6 +276,7 @@ type certificateOut struct {
 	Locations                []locationOut     `json:"Locations"`
 	LocationsCount           []locationCount   `json:"LocationsCount"`
 	SSLLocations             []any             `json:"SSLLocations"`
+	CertRequestID            *int              `json:"CertRequestId"`
 }
 
 type locationOut struct {
@@ -279,8 +304,12 @@ type sanOut struct {
 // reported (lists report it only when asked), locations whether its
 // locations are. It runs under s.mu.
 func (s *Server) certOut(c *Certificate, metadata, hasKey, locations bool) certificateOut {
+	imported := c.ImportDate
+	if imported.IsZero() {
+		imported = c.NotBefore
+	}
 	out := certificateOut{ID: c.ID, Thumbprint: c.Thumbprint, SerialNumber: c.SerialNumber, IssuedDN: c.IssuedDN,
-		IssuedCN: c.IssuedCN, ImportDate: c.NotBefore.Format(time.RFC3339),
+		IssuedCN: c.IssuedCN, ImportDate: imported.UTC().Format("2006-01-02T15:04:05.000"),
 		NotBefore: c.NotBefore.UTC().Format("2006-01-02T15:04:05"), NotAfter: c.NotAfter.UTC().Format("2006-01-02T15:04:05"),
 		IssuerDN: c.IssuerDN, TemplateID: 3, TemplateName: c.TemplateName, CertificateAuthorityID: 1,
 		CertificateAuthorityName: "Example Issuing CA 1", CertState: 1, CertStateString: "Active", KeyType: 1,
@@ -302,6 +331,9 @@ func (s *Server) certOut(c *Certificate, metadata, hasKey, locations bool) certi
 		out.CertState, out.CertStateString = 2, "Revoked"
 		at, reason := c.NotBefore.AddDate(0, 1, 0).Format("2006-01-02T15:04:05"), 1
 		out.RevocationEffDate, out.RevocationReason = &at, &reason
+	}
+	if c.CertRequestID > 0 {
+		out.CertRequestID = &c.CertRequestID
 	}
 	if r := s.roles[c.OwnerRoleID]; r != nil {
 		id, name := r.ID, r.Name
@@ -346,7 +378,7 @@ func (s *Server) getCertificate(c *reqCtx, idText string) {
 }
 
 // certQueryFields are the certificate fields the fake's QueryString knows.
-var certQueryFields = []string{"Thumbprint", "SerialNumber", "IssuedCN", "IssuedDN", "IssuerDN", "TemplateName"}
+var certQueryFields = []string{"Thumbprint", "SerialNumber", "IssuedCN", "IssuedDN", "IssuerDN", "TemplateName", "CertRequestId"}
 
 // listCertificates serves GET /Certificates: QueryString on a few string
 // fields, collection scoping, revoked and expired filtering, paging and
@@ -416,6 +448,8 @@ func certField(c *Certificate, field string) string {
 		return c.IssuedDN
 	case "IssuerDN":
 		return c.IssuerDN
+	case "CertRequestId":
+		return strconv.Itoa(c.CertRequestID)
 	}
 	return c.TemplateName
 }

@@ -107,6 +107,13 @@ type Server struct {
 	requests         []Request
 	tokenRequests    int
 	issued           int
+	// enrollment: templates, CAs, the CA hierarchy and the requests
+	templates      map[int]*Template
+	cas            map[int]*CA
+	pki            *pki
+	rootFirst      bool
+	enrollRequests map[int]*request
+	nextRequestID  int
 }
 
 type account struct {
@@ -196,7 +203,13 @@ func newServer(opts []Option) *Server {
 		certs:            map[int]*Certificate{},
 		permissionSets:   map[string]*permissionSet{GlobalPermissionSetID: {id: GlobalPermissionSetID, name: "Global", permissions: []string{"/"}}},
 		rand:             rand.New(rand.NewPCG(1, 1)),
+		templates:        map[int]*Template{},
+		cas:              map[int]*CA{},
+		enrollRequests:   map[int]*request{},
 	}
+	s.storeTemplate(Template{ID: 3, ShortName: "WebServer", DisplayName: "Web Server"})
+	s.storeTemplate(Template{ID: 4, ShortName: "WebServerApproval", DisplayName: "Web Server (approval)", RequiresApproval: true})
+	s.cas[1] = &CA{ID: 1, HostName: "ca.example.com", LogicalName: "Example Issuing CA 1"}
 	for _, o := range opts {
 		o(s)
 	}
@@ -460,6 +473,9 @@ type reqCtx struct {
 }
 
 func (s *Server) route(c *reqCtx, seg []string) {
+	if s.serveEnrollment(c, seg) {
+		return
+	}
 	m := c.r.Method
 	switch {
 	case len(seg) == 1 && strings.EqualFold(seg[0], "Certificates"):
@@ -585,6 +601,20 @@ func decodeStrict(body []byte, v any) error {
 	return json.Unmarshal(body, v)
 }
 
+// jsonFields collects the JSON keys of struct t, an embedded struct's
+// keys among them, with their types.
+func jsonFields(t reflect.Type, into map[string]reflect.Type) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			jsonFields(f.Type, into)
+			continue
+		}
+		into[name] = f.Type
+	}
+}
+
 // checkKeys walks a decoded JSON value beside the Go type it will fill.
 func checkKeys(raw any, t reflect.Type, at string) error {
 	for t.Kind() == reflect.Pointer {
@@ -596,10 +626,7 @@ func checkKeys(raw any, t reflect.Type, at string) error {
 			return nil
 		}
 		fields := map[string]reflect.Type{}
-		for i := range t.NumField() {
-			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-			fields[name] = t.Field(i).Type
-		}
+		jsonFields(t, fields)
 		for k, v := range x {
 			ft, ok := fields[k]
 			if !ok {
