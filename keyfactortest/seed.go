@@ -24,8 +24,15 @@ import (
 //	             "PermissionSetID": "6e8a4a8c-3d2b-4f7e-9a11-2c0d5e7f9b31", "Permissions": ["/portal/read/"],
 //	             "Claims": [{"Type": "OAuthRole", "Value": "pki-operators", "Scheme": "Keycloak"}]}],
 //	  "Certificates": [{"ID": 1, "IssuedCN": "web01.example.com", "CollectionIDs": [5], "OwnerRole": "PKI Operators",
-//	                    "NotAfter": "2027-01-01T00:00:00Z", "Metadata": {"Team": "web"}}]
+//	                    "NotAfter": "2027-01-01T00:00:00Z", "Metadata": {"Team": "web"}}],
+//	  "Templates": [{"ShortName": "UserAuth", "DisplayName": "User Authentication", "KeyType": "ECC",
+//	                 "RequiresApproval": true}],
+//	  "CAs": [{"HostName": "ejbca.example.com", "LogicalName": "ManagementCA"}]
 //	}
+//
+// Every server starts with the templates WebServer (id 3) and
+// WebServerApproval (id 4, requiring approval), and the CA
+// ca.example.com\Example Issuing CA 1.
 //
 // A claim's Type is a name ("OAuthRole", as responses spell it) or
 // Keyfactor's integer. A certificate names its owner by OwnerRole (a role's
@@ -38,6 +45,8 @@ type seedFile struct {
 	PermissionSets []seedPermissionSet
 	Roles          []seedRole
 	Certificates   []seedCertificate
+	Templates      []Template
+	CAs            []CA
 }
 
 type seedOAuthClient struct {
@@ -121,6 +130,12 @@ func (s *Server) Seed(data []byte) error {
 		}
 		ids[strings.ToLower(r.Name)] = s.AddRole(role)
 	}
+	for _, t := range f.Templates {
+		s.AddTemplate(t)
+	}
+	for _, ca := range f.CAs {
+		s.AddCA(ca)
+	}
 	for _, c := range f.Certificates {
 		if c.OwnerRole != "" {
 			c.OwnerRoleID = s.roleID(c.OwnerRole, ids)
@@ -150,6 +165,19 @@ func (s *Server) checkSeed(f *seedFile) []string {
 	for i, u := range f.Users {
 		if strings.TrimSpace(u.Name) == "" || u.Password == "" && u.Token == "" {
 			add("Users[%d]: a user needs a Name, and a Password or a Token", i)
+		}
+	}
+	for i, t := range f.Templates {
+		if strings.TrimSpace(t.ShortName) == "" {
+			add("Templates[%d]: a template needs a ShortName", i)
+		}
+		if kt := strings.ToUpper(t.KeyType); kt != "" && kt != "RSA" && kt != "ECC" {
+			add("Templates[%d]: KeyType %q is not RSA or ECC", i, t.KeyType)
+		}
+	}
+	for i, ca := range f.CAs {
+		if strings.TrimSpace(ca.HostName) == "" || strings.TrimSpace(ca.LogicalName) == "" {
+			add("CAs[%d]: a CA needs a HostName and a LogicalName", i)
 		}
 	}
 	for i, c := range f.OAuthClients {

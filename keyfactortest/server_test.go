@@ -656,3 +656,27 @@ func TestSecurityWritesNeedARoleInTheGlobalSet(t *testing.T) {
 		t.Errorf("write from a Global role: %d %s", status, body)
 	}
 }
+
+// TestSeedDeclaresTemplatesAndCAs: a seed adds templates and CAs beside
+// the built-in ones, and refuses incomplete ones.
+func TestSeedDeclaresTemplatesAndCAs(t *testing.T) {
+	s := NewServer()
+	defer s.Close()
+	err := s.Seed([]byte(`{"Templates": [{"ShortName": "UserAuth", "DisplayName": "User Authentication", "KeyType": "ECC", "RequiresApproval": true}],
+		"CAs": [{"HostName": "ejbca.example.com", "LogicalName": "ManagementCA"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, _, body := (call{method: "GET", path: "/Templates", version: "1.0"}).send(t, s)
+	if status != 200 || !strings.Contains(string(body), `"CommonName":"UserAuth"`) || !strings.Contains(string(body), `"CommonName":"WebServer"`) {
+		t.Errorf("templates: %d %s", status, body)
+	}
+	status, _, body = (call{method: "GET", path: "/CertificateAuthority", version: "1.0"}).send(t, s)
+	if status != 200 || !strings.Contains(string(body), `"LogicalName":"ManagementCA"`) {
+		t.Errorf("CAs: %d %s", status, body)
+	}
+	if err := s.Seed([]byte(`{"Templates": [{"KeyType": "DSA"}], "CAs": [{"HostName": "x"}]}`)); err == nil ||
+		!strings.Contains(err.Error(), "Templates[0]: a template needs a ShortName") || !strings.Contains(err.Error(), "CAs[0]") {
+		t.Errorf("bad seed: %v", err)
+	}
+}
