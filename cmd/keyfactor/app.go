@@ -213,7 +213,7 @@ func exitCode(err error) int {
 		return exitAuth
 	case errors.Is(err, keyfactor.ErrNotFound):
 		return exitNotFound
-	case errors.Is(err, keyfactor.ErrImmutable), errors.Is(err, keyfactor.ErrConflict):
+	case errors.Is(err, keyfactor.ErrImmutable), errors.Is(err, keyfactor.ErrConflict), errors.Is(err, keyfactor.ErrDenied):
 		return exitClientError
 	case errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500:
 		return exitClientError

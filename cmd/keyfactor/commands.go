@@ -78,7 +78,9 @@ type group struct{ name, summary string }
 
 var groups = []group{
 	{"owner", "change who owns certificates"},
-	{"cert", "read certificates"},
+	{"cert", "issue, fetch and read certificates"},
+	{"template", "read certificate templates"},
+	{"ca", "read certificate authorities"},
 	{"role", "manage security roles"},
 	{"permission-set", "manage the permission sets that bound what roles may be granted"},
 	{"claim", "manage security claims, the identities roles are granted to"},
@@ -108,7 +110,7 @@ not managed: the server keeps what it holds; [] means none.`
 
 // commandList is every command, each noun's from its own file, in the
 // order help lists them.
-var commandList = slices.Concat(ownerCommands, certCommands, roleCommands, permissionSetCommands, whoamiCommands,
+var commandList = slices.Concat(ownerCommands, certCommands, certEnrollCommands, templateCommands, caCommands, roleCommands, permissionSetCommands, whoamiCommands,
 	claimCommands, roleClaimCommands, collectionCommands, containerCommands)
 
 // rootCommand builds the command tree. Each run builds its own, so that
@@ -116,7 +118,7 @@ var commandList = slices.Concat(ownerCommands, certCommands, roleCommands, permi
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "keyfactor",
-		Short: "change certificate owners and security roles in Keyfactor Command, from scripts",
+		Short: "issue and fetch certificates, change their owners, and manage security roles in Keyfactor Command, from scripts",
 		// The root takes no command of its own: unknownCommand explains a
 		// typo, with cobra's suggestions.
 		Args:          cobra.ArbitraryArgs,

@@ -1,12 +1,16 @@
-// Command keyfactor changes certificate owners and security roles in
-// Keyfactor Command from scripts, with the keyfactor-go SDK's validation,
-// retries and typed errors.
+// Command keyfactor issues and fetches certificates, changes their owners,
+// and manages security roles in Keyfactor Command from scripts, with the
+// keyfactor-go SDK's validation, retries and typed errors.
 //
 //	keyfactor owner set CERT_ID (--role-id N | --role-name NAME) [--collection-id N | --container-id N]
 //	keyfactor owner set --query Q (--role-id N | --role-name NAME) [--plan] [--state FILE] [--concurrency N]
 //	keyfactor owner clear CERT_ID [--collection-id N | --container-id N]
 //	keyfactor cert get CERT_ID [--collection-id N] [--metadata] [--locations]
 //	keyfactor cert list [--query Q] [--collection-id N] [--include-revoked] [--include-expired]
+//	keyfactor cert enroll (--csr FILE | --subject DN) (--template NAME | --pattern ID) [--san NAME]... [--out-dir DIR] [--wait]
+//	keyfactor cert download CERT_ID [--out-dir DIR]
+//	keyfactor cert recover CERT_ID --out-dir DIR                  (the key: DIR/key.pem, mode 0600)
+//	keyfactor template list|get, keyfactor ca list
 //	keyfactor role create --file role.json
 //	keyfactor role get ID
 //	keyfactor role list [--query Q] [--page-size N] [--sort FIELD] [--descending]
