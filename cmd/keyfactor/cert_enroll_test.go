@@ -101,7 +101,9 @@ func TestCertEnrollWaitsForApproval(t *testing.T) {
 	}
 	// --wait: approved while the command waits.
 	done := make(chan result, 1)
-	go func() { done <- cli(t, f.env, "", "cert", "enroll", "--csr", csr, "--template", "WebServerApproval", "--wait") }()
+	go func() {
+		done <- cli(t, f.env, "", "cert", "enroll", "--csr", csr, "--template", "WebServerApproval", "--wait")
+	}()
 	var pending []int
 	for deadline := time.Now().Add(20 * time.Second); len(pending) < 2 && time.Now().Before(deadline); pending = f.PendingRequests() {
 		time.Sleep(time.Millisecond) // polling the fake for the second request, not pacing the test
