@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"software.sslmate.com/src/go-pkcs12"
 )
@@ -128,16 +129,19 @@ func bundleFrom(certs []*x509.Certificate, key crypto.Signer) (*CertificateBundl
 	b := &CertificateBundle{Leaf: leaves[0], PrivateKey: key}
 	used := map[*x509.Certificate]bool{b.Leaf: true}
 	for cur := b.Leaf; ; {
-		var next *x509.Certificate
+		var cands []*x509.Certificate
 		for _, o := range certs {
 			if !used[o] && issued(o, cur) {
-				next = o
-				break
+				cands = append(cands, o)
 			}
 		}
-		if next == nil {
+		if len(cands) > 1 { // two certificates of one name: the signature decides
+			cands = slices.DeleteFunc(cands, func(o *x509.Certificate) bool { return !signedBy(o, cur) })
+		}
+		if len(cands) == 0 {
 			break
 		}
+		next := cands[0]
 		used[next] = true
 		b.Chain = append(b.Chain, next)
 		cur = next
@@ -152,9 +156,19 @@ func bundleFrom(certs []*x509.Certificate, key crypto.Signer) (*CertificateBundl
 	return b, nil
 }
 
-// issued reports whether issuer signed c (and is not c itself).
+// issued reports whether issuer issued c (and is not c itself): c names
+// it as its issuer, and their key identifiers, when both carry them,
+// agree. That orders a bundle; it does not make it trusted, which is the
+// TLS peer's verification's job. A signature is checked only where names
+// alone would be ambiguous (see bundleFrom).
 func issued(issuer, c *x509.Certificate) bool {
-	return issuer != c && bytes.Equal(c.RawIssuer, issuer.RawSubject) && c.CheckSignatureFrom(issuer) == nil
+	return issuer != c && bytes.Equal(c.RawIssuer, issuer.RawSubject) &&
+		(len(c.AuthorityKeyId) == 0 || len(issuer.SubjectKeyId) == 0 || bytes.Equal(c.AuthorityKeyId, issuer.SubjectKeyId))
+}
+
+// signedBy settles between issuers that names alone cannot tell apart.
+func signedBy(issuer, c *x509.Certificate) bool {
+	return issued(issuer, c) && c.CheckSignatureFrom(issuer) == nil
 }
 
 func dedupe(certs []*x509.Certificate) []*x509.Certificate {

@@ -356,7 +356,9 @@ func TestE2EEnrollmentKeepsItsSecrets(t *testing.T) {
 // of its enrollment answers after issuing and refuses 15% with 503: each
 // enrollment returns its own certificate once, and exactly 100 exist.
 func TestE2EEnrollmentFaultCampaign(t *testing.T) {
-	srv, c := newE2E(t, keyfactortest.WithSeed(2027))
+	srv, _ := newE2E(t, keyfactortest.WithSeed(2027))
+	// Retries enough that 503s in a row never exhaust them (0.15^11).
+	c := e2eClient(t, srv, keyfactor.Config{Retry: keyfactor.RetryPolicy{MaxRetries: 10, MinWait: time.Millisecond, MaxWait: 2 * time.Millisecond}})
 	srv.FailRandomly(0.30, keyfactortest.Fault{Method: "POST", Path: "/Enrollment/CSR", Drop: keyfactortest.DropAfterHandler})
 	srv.FailRandomly(0.15, keyfactortest.Fault{Method: "POST", Path: "/Enrollment/CSR", Status: 503})
 	const n = 100

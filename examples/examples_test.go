@@ -5,6 +5,7 @@ package examples_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"os"
 	"os/exec"
@@ -212,5 +213,31 @@ func TestRoleSync(t *testing.T) {
 	}
 	if code != 2 || len(srv.Requests()) != 0 {
 		t.Errorf("invalid files: exit %d, %d requests", code, len(srv.Requests()))
+	}
+}
+
+// TestEnroll: the enroll example, on the fake, writes a key (0600) and a
+// chain that pair, leaf first.
+func TestEnroll(t *testing.T) {
+	bin := build(t, "enroll")
+	dir := filepath.Join(t.TempDir(), "tls")
+	stdout, stderr, code := runBin(t, bin, nil, "-cn", "web07.example.com", "-out", dir)
+	if code != 0 || !strings.Contains(stdout, "embedded fake") || !strings.Contains(stdout, "for web07.example.com") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	st, err := os.Stat(filepath.Join(dir, "tls.key"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("tls.key: %v", err)
+	}
+	crt, _ := os.ReadFile(filepath.Join(dir, "tls.crt"))
+	key, _ := os.ReadFile(filepath.Join(dir, "tls.key"))
+	pair, err := tls.X509KeyPair(crt, key)
+	if err != nil || len(pair.Certificate) != 3 {
+		t.Errorf("the files: %v, %d certificates", err, len(pair.Certificate))
+	}
+	// A template that requires approval, without waiting: the request id.
+	stdout, _, code = runBin(t, bin, nil, "-template", "WebServerApproval", "-wait=false", "-out", t.TempDir())
+	if code != 0 || !strings.Contains(stdout, "awaits a manager's approval") {
+		t.Errorf("pending: exit %d, %s", code, stdout)
 	}
 }
