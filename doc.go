@@ -1,6 +1,6 @@
 // Package keyfactor is a typed client for the Keyfactor Command REST API:
-// certificate owners and the security-role lifecycle. It is an independent open-source
-// SDK, not a Keyfactor product.
+// enrolling and fetching certificates, their owners, and the security-role
+// lifecycle. It is an independent open-source SDK, not a Keyfactor product.
 //
 // # Configuration
 //
@@ -59,6 +59,31 @@
 // done. Without a context deadline one call lasts at most about
 // (MaxRetries+1)·Timeout + MaxRetries·MaxWait (4 min 30 s with the defaults),
 // so pass a context with a deadline.
+//
+// # Enrollment
+//
+// Enrollment.CSR issues a certificate for a key the caller keeps;
+// Enrollment.PFX one whose key Command makes. Both return an Enrollment:
+// issued, with a CertificateBundle of x509 values (the leaf found by the
+// chain's topology, never by position; issuers leaf-first; the key for a
+// PFX), or pending approval, which Enrollment.Wait follows until the
+// certificate exists or the request is denied (ErrDenied):
+//
+//	e, err := client.Enrollment.CSR(ctx, keyfactor.EnrollCSRRequest{CSR: csrPEM,
+//		EnrollmentPolicy: keyfactor.EnrollmentPolicy{Template: "WebServer"}, IncludeChain: true})
+//	if err == nil && e.Status == keyfactor.EnrollmentPending {
+//		e, err = client.Enrollment.Wait(ctx, e)
+//	}
+//	certs, _, err := e.Bundle.PEM() // the chain a server loads, leaf first
+//
+// An enrollment is never sent twice: after a lost answer CSR finds its
+// certificate by the CSR's public key, PFX by subject, template and import
+// time (Enrollment.Recovered), and none or several is ErrOutcomeUnknown.
+// Certificates.Download and Recover fetch a certificate (Recover with the
+// key Command holds, under a one-time password that never leaves the
+// process). No password, archive or key appears in fmt, slog or JSON
+// output, an error or a log line. Templates and CertificateAuthorities name
+// what enrollment takes.
 //
 // # Roles
 //
