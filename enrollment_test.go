@@ -228,3 +228,45 @@ func FuzzParseCertificates(f *testing.F) {
 		}
 	})
 }
+
+// TestWaitWithoutTheRightToReadRequests: a caller that may not read the
+// request (403) still sees its certificate arrive; a Command workflow that
+// rejects is a denial; an unknown status number is no verdict.
+func TestWaitWithoutTheRightToReadRequests(t *testing.T) {
+	c, m := newTestClient(t)
+	m.RegisterResponder("GET", testBase+"/Workflow/Certificates/77", httpmock.NewStringResponder(403,
+		`{"ErrorCode":"0xA0110003","Message":"User does not have the required permissions: Alerts - Read"}`))
+	calls := 0
+	m.RegisterResponder("GET", testBase+"/Certificates", func(req *http.Request) (*http.Response, error) {
+		calls++
+		if req.URL.Query().Get("QueryString") != "CertRequestId -eq 77" {
+			t.Errorf("query %q", req.URL.Query().Get("QueryString"))
+		}
+		if calls < 2 {
+			return httpmock.NewStringResponse(200, `[]`), nil
+		}
+		return httpmock.NewStringResponse(200, `[{"Id":4417,"IssuedCN":"web01.example.com","CertRequestId":77,"ImportDate":"2026-12-05T09:31:00"}]`), nil
+	})
+	m.RegisterResponder("POST", testBase+"/Certificates/Download", fixtureResponder(t, 200, "certificate_download_pem_v1.json"))
+	e, err := c.Enrollment.Wait(context.Background(), &Enrollment{Status: EnrollmentPending, RequestID: 77})
+	if err != nil || e.Status != EnrollmentIssued || e.CertificateID != 4417 || e.RequestID != 77 || calls != 2 {
+		t.Fatalf("Wait = %+v, %v (%d lists)", e, err, calls)
+	}
+
+	const wf = "3f2e1d0c-aaaa-4bbb-8ccc-123456789abc"
+	for status, want := range map[string]error{`"Rejected"`: ErrDenied, `"Failed"`: nil} {
+		m.RegisterResponder("GET", testBase+"/Workflow/Instances/"+wf, httpmock.NewStringResponder(200,
+			`{"Id":"`+wf+`","Status":`+status+`,"StatusMessage":"by the approver"}`))
+		_, err := c.Enrollment.Wait(context.Background(), &Enrollment{Status: EnrollmentPending, RequestID: 78, WorkflowInstanceID: wf})
+		if err == nil || errors.Is(err, ErrDenied) != (want != nil) || !strings.Contains(err.Error(), "by the approver") {
+			t.Errorf("%s: %v", status, err)
+		}
+	}
+	// A number the SDK cannot name is no verdict: Wait goes on until ctx ends.
+	m.RegisterResponder("GET", testBase+"/Workflow/Instances/"+wf, httpmock.NewStringResponder(200, `{"Id":"`+wf+`","Status":4}`))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	if _, err := c.Enrollment.Wait(ctx, &Enrollment{Status: EnrollmentPending, RequestID: 79, WorkflowInstanceID: wf}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("unknown status: %v", err)
+	}
+}
