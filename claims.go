@@ -209,6 +209,12 @@ func (c *Claim) key() claimKey {
 	return claimKey{c.ClaimType, nameKey(c.ClaimValue), c.scheme()}
 }
 
+// sameIdentity is c.key() == d.key(), without building either key: this
+// runs for every pair of claims on every create.
+func (c *Claim) sameIdentity(d *Claim) bool {
+	return c.ClaimType == d.ClaimType && c.scheme() == d.scheme() && strings.EqualFold(c.ClaimValue, d.ClaimValue)
+}
+
 // label renders a claim as Change.Added and Change.Removed list it:
 // Type:Value@Scheme.
 func (c *Claim) label() string {
@@ -422,7 +428,7 @@ func checkClaims(v *validator, claims []Claim, fromServer bool) {
 		field := func(name string) string { return "Claims[" + strconv.Itoa(i) + "]." + name }
 		checkClaim(v, c, fromServer, field)
 		for j := range i {
-			if claims[j].key() == c.key() {
+			if claims[j].sameIdentity(c) {
 				v.addf(field("ClaimValue"), "repeats Claims[%d] (claims are one when their type, value ignoring case, and scheme match)", j)
 				break
 			}
