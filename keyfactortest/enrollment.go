@@ -448,11 +448,7 @@ func (s *Server) enrollCSR(c *reqCtx) {
 		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The CSR is not valid.")
 		return
 	}
-	t, ok := s.policy(c, in.enrollCommonIn)
-	if !ok {
-		return
-	}
-	owner, ok := s.enrollmentOwner(c, in.enrollCommonIn)
+	t, owner, ok := s.enrollTerms(c, in.enrollCommonIn)
 	if !ok {
 		return
 	}
@@ -481,6 +477,17 @@ func (s *Server) enrollCSR(c *reqCtx) {
 		out.Certificates = pemOf(ders)
 	}
 	writeJSON(c.w, http.StatusOK, map[string]any{"CertificateInformation": out, "Metadata": cert.Metadata})
+}
+
+// enrollTerms resolves what an enrollment is issued under (its template)
+// and to (its owner role, 0 for none), or answers the refusal.
+func (s *Server) enrollTerms(c *reqCtx, in enrollCommonIn) (*Template, int, bool) {
+	t, ok := s.policy(c, in)
+	if !ok {
+		return nil, 0, false
+	}
+	owner, ok := s.enrollmentOwner(c, in)
+	return t, owner, ok
 }
 
 // enrollmentOwner resolves OwnerRoleId / OwnerRoleName (0: none).
@@ -533,11 +540,7 @@ func (s *Server) enrollPFX(c *reqCtx) {
 		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The Subject is not a valid distinguished name.")
 		return
 	}
-	t, ok := s.policy(c, in.enrollCommonIn)
-	if !ok {
-		return
-	}
-	owner, ok := s.enrollmentOwner(c, in.enrollCommonIn)
+	t, owner, ok := s.enrollTerms(c, in.enrollCommonIn)
 	if !ok {
 		return
 	}
@@ -591,11 +594,13 @@ func (s *Server) pfxOf(c *Certificate, chain bool, password string) (string, err
 	return base64.StdEncoding.EncodeToString(der), nil
 }
 
+// newKey makes the key a PFX enrollment asks for; a refusal comes as
+// Keyfactor's message.
 func newKey(keyType string, length int, curve string) (crypto.Signer, error) {
 	switch strings.ToUpper(keyType) {
 	case "RSA":
 		if length < 2048 {
-			return nil, fmt.Errorf("RSA keys of %d bits are not allowed by the template.", length)
+			return nil, refusal(fmt.Sprintf("RSA keys of %d bits are not allowed by the template.", length))
 		}
 		return rsa.GenerateKey(rand.Reader, length)
 	case "ECC":
@@ -608,8 +613,14 @@ func newKey(keyType string, length int, curve string) (crypto.Signer, error) {
 		}
 		return ecdsa.GenerateKey(c, rand.Reader)
 	}
-	return nil, fmt.Errorf("The key type '%s' is not supported.", keyType)
+	return nil, refusal(fmt.Sprintf("The key type '%s' is not supported.", keyType))
 }
+
+// refusal is an error whose text is a message for the client, as
+// Keyfactor words it.
+type refusal string
+
+func (r refusal) Error() string { return string(r) }
 
 func cmpOr(a, b string) string {
 	if a != "" {
