@@ -395,7 +395,7 @@ func (s *ClaimsService) Delete(ctx context.Context, id int) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	return s.c.deleteIdempotent(ctx, claimPath(id), v1, "claim")
+	return s.c.deleteIdempotent(ctx, claimPath(id), nil, v1, "claim")
 }
 
 // Roles returns the roles that hold the claim c names by type, value and

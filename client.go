@@ -108,6 +108,8 @@ type Client struct {
 	Enrollment             *EnrollmentService
 	Templates              *TemplatesService
 	CertificateAuthorities *CertificateAuthoritiesService
+	// MetadataFields manages the metadata fields certificates carry.
+	MetadataFields *MetadataFieldsService
 
 	baseURL   string
 	auth      Authenticator
@@ -118,8 +120,9 @@ type Client struct {
 	logger    *slog.Logger
 	dryRun    func(*http.Request)
 	now       func() time.Time
-	maxBody   int64       // bound on a 2xx body; maxSuccessBody, lowered in tests
-	retry     RetryPolicy // with defaults: also paces Enrollment.Wait
+	maxBody   int64          // bound on a 2xx body; maxSuccessBody, lowered in tests
+	retry     RetryPolicy    // with defaults: also paces Enrollment.Wait
+	metadata  *metadataCache // a pointer: Client has value methods (Format) that copy it
 }
 
 // NewClient checks cfg and returns a Client. It makes no network call. A bad
@@ -207,6 +210,8 @@ func NewClient(cfg Config) (*Client, error) {
 	c.Enrollment = &EnrollmentService{c: c}
 	c.Templates = &TemplatesService{c: c}
 	c.CertificateAuthorities = &CertificateAuthoritiesService{c: c}
+	c.MetadataFields = &MetadataFieldsService{c: c}
+	c.metadata = &metadataCache{}
 	c.Roles = &RolesService{c: c}
 	c.PermissionSets = &PermissionSetsService{c: c}
 	c.Claims = &ClaimsService{c: c}

@@ -250,7 +250,7 @@ func (s *CollectionsService) Delete(ctx context.Context, id int) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	return s.c.deleteIdempotent(ctx, collectionPath(id), v1, "collection")
+	return s.c.deleteIdempotent(ctx, collectionPath(id), nil, v1, "collection")
 }
 
 func checkCollection(v *validator, name string, duplication int) {

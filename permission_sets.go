@@ -2,7 +2,6 @@ package keyfactor
 
 import (
 	"context"
-	"errors"
 	"iter"
 	"net/http"
 	"net/url"
@@ -228,7 +227,7 @@ func (s *PermissionSetsService) Delete(ctx context.Context, id string) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	return s.c.deleteIdempotent(ctx, permissionSetPath(id), v1, "permission set")
+	return s.c.deleteIdempotent(ctx, permissionSetPath(id), nil, v1, "permission set")
 }
 
 // Plan compares a desired permission set with the one the server holds
@@ -246,21 +245,17 @@ func (s *PermissionSetsService) plan(ctx context.Context, op string, desired Cre
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	current, err := s.getByName(ctx, op, desired.Name)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		return &PermissionSetPlan{Action: ActionCreate}, nil
-	case err != nil:
+	action, current, changes, err := planNamed(func() (*PermissionSet, error) { return s.getByName(ctx, op, desired.Name) },
+		func(cur *PermissionSet) []Change {
+			if desired.Permissions == nil {
+				return nil
+			}
+			return permissionChanges(cur.Permissions, desired.Permissions)
+		})
+	if err != nil {
 		return nil, err
 	}
-	p := &PermissionSetPlan{Action: ActionNone, Current: current}
-	if desired.Permissions != nil {
-		p.Changes = permissionChanges(current.Permissions, desired.Permissions)
-	}
-	if len(p.Changes) > 0 {
-		p.Action = ActionUpdate
-	}
-	return p, nil
+	return &PermissionSetPlan{Action: action, Current: current, Changes: changes}, nil
 }
 
 // Apply makes the server hold the desired permission set: it plans (see
@@ -275,14 +270,11 @@ func (s *PermissionSetsService) Apply(ctx context.Context, desired CreatePermiss
 	if err != nil {
 		return nil, nil, err
 	}
-	switch p.Action {
-	case ActionNone:
-		return p, p.Current, nil
-	case ActionCreate:
-		set, err := s.create(ctx, op, desired)
-		return p, set, err
-	}
-	set, err := s.update(ctx, UpdatePermissionSetRequest{ID: p.Current.ID, Permissions: slices.Clone(desired.Permissions)})
+	set, err := applyPlanned(p.Action, p.Current,
+		func() (*PermissionSet, error) { return s.create(ctx, op, desired) },
+		func(cur *PermissionSet) (*PermissionSet, error) {
+			return s.update(ctx, UpdatePermissionSetRequest{ID: cur.ID, Permissions: slices.Clone(desired.Permissions)})
+		})
 	return p, set, err
 }
 

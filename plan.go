@@ -1,6 +1,7 @@
 package keyfactor
 
 import (
+	"errors"
 	"slices"
 	"strings"
 )
@@ -75,4 +76,35 @@ func permissionChanges(current, desired []string) []Change {
 		return nil
 	}
 	return []Change{{Field: "Permissions", Added: added, Removed: removed}}
+}
+
+// planNamed is the plan every declarative service makes of a resource it
+// finds by name: find reads the stored one (an error matching ErrNotFound:
+// none), changes lists how it differs from what is desired. The action is
+// create, update or none.
+func planNamed[T any](find func() (*T, error), changes func(*T) []Change) (Action, *T, []Change, error) {
+	current, err := find()
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return ActionCreate, nil, nil, nil
+	case err != nil:
+		return "", nil, nil, err
+	}
+	ch := changes(current)
+	if len(ch) == 0 {
+		return ActionNone, current, nil, nil
+	}
+	return ActionUpdate, current, ch, nil
+}
+
+// applyPlanned carries out such a plan: create, update the current one,
+// or nothing; it returns what the server holds afterwards.
+func applyPlanned[T any](action Action, current *T, create func() (*T, error), update func(*T) (*T, error)) (*T, error) {
+	switch action {
+	case ActionCreate:
+		return create()
+	case ActionUpdate:
+		return update(current)
+	}
+	return current, nil
 }

@@ -560,7 +560,7 @@ func (s *RolesService) Delete(ctx context.Context, id int) error {
 	if err := v.err(); err != nil {
 		return err
 	}
-	return s.c.deleteIdempotent(ctx, rolePath(id), v1, "role")
+	return s.c.deleteIdempotent(ctx, rolePath(id), nil, v1, "role")
 }
 
 // checkDefinition applies the rules every v2 role write shares (Create,

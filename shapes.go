@@ -156,8 +156,8 @@ func same[T any](*T) bool { return true }
 // earlier attempt may have reached the server (its answer was lost, or a
 // gateway answered 502 or 504) and a retry answers 404, the object is gone
 // as asked and the result is nil. A 404 on the first attempt stands.
-func (c *Client) deleteIdempotent(ctx context.Context, path string, version apiVersion, what string) error {
-	err := c.do(ctx, call{method: http.MethodDelete, path: path, version: version}, nil)
+func (c *Client) deleteIdempotent(ctx context.Context, path string, query any, version apiVersion, what string) error {
+	err := c.do(ctx, call{method: http.MethodDelete, path: path, query: query, version: version}, nil)
 	if errors.Is(err, ErrNotFound) && earlierAttemptMayHaveLanded(err) {
 		if c.logger != nil {
 			c.logger.DebugContext(ctx, "keyfactor: "+what+" delete answered 404 after an attempt that may have deleted it; done",
