@@ -26,7 +26,9 @@ const (
 	ReasonRemoveFromHold       RevocationReason = -1
 )
 
-func (r RevocationReason) valid() bool { return r >= ReasonRemoveFromHold && r <= ReasonCertificateHold }
+func (r RevocationReason) valid() bool {
+	return r >= ReasonRemoveFromHold && r <= ReasonCertificateHold
+}
 
 // RevokeRequest revokes certificates.
 type RevokeRequest struct {
@@ -52,7 +54,7 @@ type RevokeResult struct {
 
 // PendingRevocation is a revocation a workflow holds.
 type PendingRevocation struct {
-	CertificateID      int
+	CertificateID       int
 	WorkflowID, Message string
 }
 

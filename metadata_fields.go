@@ -312,7 +312,9 @@ func (s *MetadataFieldsService) update(ctx context.Context, op string, req Updat
 		call{method: http.MethodPut, path: "MetadataFields", version: v1, body: body, repeat: notIdempotent},
 		func(w *metadataFieldWire) *MetadataField { f := w.field(); return &f },
 		func() (*MetadataField, error) { return s.Get(ctx, req.ID) },
-		func(found *MetadataField) bool { return len(metadataFieldChanges(found, req.CreateMetadataFieldRequest)) == 0 })
+		func(found *MetadataField) bool {
+			return len(metadataFieldChanges(found, req.CreateMetadataFieldRequest)) == 0
+		})
 }
 
 // Delete deletes a metadata field (DELETE /MetadataFields/{id}); a 404 on
