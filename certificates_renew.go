@@ -45,7 +45,7 @@ type renewAnswer struct {
 // The POST issues, so it is never re-sent: Renew reads the certificate
 // first (its subject), and after a lost answer adopts the one certificate
 // of that subject imported since the call began, other than the one
-// renewed (Recovered); none or several is an error matching
+// renewed, and newer than it (Recovered); none or several is an error matching
 // ErrOutcomeUnknown naming the candidates.
 func (s *CertificatesService) Renew(ctx context.Context, req RenewRequest) (*Enrollment, error) {
 	const op = "Certificates.Renew"
@@ -78,7 +78,12 @@ func (s *CertificatesService) Renew(ctx context.Context, req RenewRequest) (*Enr
 	var ans renewAnswer
 	err = s.c.do(ctx, call{method: http.MethodPost, path: "Enrollment/Renew", version: v1, query: req.Scope.retrieval(), body: body}, &ans)
 	if errors.Is(err, ErrOutcomeUnknown) && ctx.Err() == nil {
-		cands, ferr := s.c.Enrollment.candidates(ctx, old.IssuedCN, since, func(c *Certificate) bool { return c.ID != old.ID })
+		// The renewal is newer than the certificate renewed: an earlier
+		// renewal of the same subject, within the clock-skew window, is not it.
+		newer := func(c *Certificate) bool {
+			return c.ID != old.ID && (c.ImportDate.After(old.ImportDate) || c.ImportDate.Equal(old.ImportDate) && c.ID > old.ID)
+		}
+		cands, ferr := s.c.Enrollment.candidates(ctx, old.IssuedCN, since, newer)
 		if ferr != nil {
 			return nil, errorf("%w (searching for the renewed certificate failed too: %v); nothing was re-sent", err, ferr)
 		}

@@ -46,6 +46,9 @@ type Certificate struct {
 
 	der []byte        // the certificate, for one the fake issued
 	key crypto.Signer // its key, when the fake made it (PFX): Recover returns it
+
+	revocationReason int
+	revokedAt        time.Time
 }
 
 // Location is a certificate store that holds a certificate.
@@ -330,6 +333,9 @@ func (s *Server) certOut(c *Certificate, metadata, hasKey, locations bool) certi
 	if c.Revoked {
 		out.CertState, out.CertStateString = 2, "Revoked"
 		at, reason := c.NotBefore.AddDate(0, 1, 0).Format("2006-01-02T15:04:05"), 1
+		if !c.revokedAt.IsZero() {
+			at, reason = c.revokedAt.Format("2006-01-02T15:04:05"), c.revocationReason
+		}
 		out.RevocationEffDate, out.RevocationReason = &at, &reason
 	}
 	if c.CertRequestID > 0 {

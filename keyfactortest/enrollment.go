@@ -262,6 +262,7 @@ func (s *Server) issue(r *request) (*Certificate, error) {
 		der: der, key: r.key}
 	s.certs[id] = cert
 	r.state = 1
+	s.record(id, "Issued", "request "+strconv.Itoa(r.id), "")
 	return cert, nil
 }
 

@@ -114,6 +114,13 @@ type Server struct {
 	rootFirst      bool
 	enrollRequests map[int]*request
 	nextRequestID  int
+	// after issue: metadata fields, history, revocation and metadata rules
+	metadataFields  map[int]*MetadataField
+	nextFieldID     int
+	history         map[int][]HistoryEntry
+	nextHistoryID   int64
+	metadataMerge   bool
+	holdRevocations bool
 }
 
 type account struct {
@@ -206,6 +213,8 @@ func newServer(opts []Option) *Server {
 		templates:        map[int]*Template{},
 		cas:              map[int]*CA{},
 		enrollRequests:   map[int]*request{},
+		metadataFields:   map[int]*MetadataField{},
+		history:          map[int][]HistoryEntry{},
 	}
 	s.storeTemplate(Template{ID: 3, ShortName: "WebServer", DisplayName: "Web Server"})
 	s.storeTemplate(Template{ID: 4, ShortName: "WebServerApproval", DisplayName: "Web Server (approval)", RequiresApproval: true})
@@ -473,7 +482,7 @@ type reqCtx struct {
 }
 
 func (s *Server) route(c *reqCtx, seg []string) {
-	if s.serveEnrollment(c, seg) {
+	if s.serveEnrollment(c, seg) || s.serveLifecycle(c, seg) {
 		return
 	}
 	m := c.r.Method
