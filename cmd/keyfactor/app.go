@@ -37,6 +37,7 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	terminal       bool // stderr is a terminal: show progress there
+	stdinTerminal  bool // stdin is a terminal: irreversible commands ask for --yes
 
 	// common flags
 	output  string

@@ -49,6 +49,16 @@ func noArgs(hint string) cobra.PositionalArgs {
 	}
 }
 
+// minArgs is a command that takes at least n positional arguments.
+func minArgs(n int, name string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) < n {
+			return usagef("expected at least %d %s argument(s), got %d", n, name, len(args))
+		}
+		return nil
+	}
+}
+
 // oneArg is a command that takes exactly one positional argument, name.
 func oneArg(name string) cobra.PositionalArgs {
 	return func(_ *cobra.Command, args []string) error {
@@ -79,7 +89,9 @@ type group struct{ name, summary string }
 var groups = []group{
 	{"owner", "change who owns certificates"},
 	{"cert", "issue, fetch and read certificates"},
+	{"cert metadata", "set certificates' metadata"},
 	{"template", "read certificate templates"},
+	{"metadata-field", "manage the metadata fields certificates carry"},
 	{"ca", "read certificate authorities"},
 	{"role", "manage security roles"},
 	{"permission-set", "manage the permission sets that bound what roles may be granted"},
@@ -110,7 +122,8 @@ not managed: the server keeps what it holds; [] means none.`
 
 // commandList is every command, each noun's from its own file, in the
 // order help lists them.
-var commandList = slices.Concat(ownerCommands, certCommands, certEnrollCommands, templateCommands, caCommands, roleCommands, permissionSetCommands, whoamiCommands,
+var commandList = slices.Concat(ownerCommands, certCommands, certEnrollCommands, certLifecycleCommands, templateCommands, caCommands,
+	metadataFieldCommands, roleCommands, permissionSetCommands, whoamiCommands,
 	claimCommands, roleClaimCommands, collectionCommands, containerCommands)
 
 // rootCommand builds the command tree. Each run builds its own, so that

@@ -10,6 +10,11 @@
 //	keyfactor cert enroll (--csr FILE | --subject DN) (--template NAME | --pattern ID) [--san NAME]... [--out-dir DIR] [--wait]
 //	keyfactor cert download CERT_ID [--out-dir DIR]
 //	keyfactor cert recover CERT_ID --out-dir DIR                  (the key: DIR/key.pem, mode 0600)
+//	keyfactor cert revoke CERT_ID... --reason R --comment TEXT [--plan] [--yes]
+//	keyfactor cert renew CERT_ID [--wait]
+//	keyfactor cert metadata set (CERT_ID | --query Q) NAME=VALUE...
+//	keyfactor cert history CERT_ID, keyfactor cert delete CERT_ID [--yes]
+//	keyfactor metadata-field list|get|apply --file F [--plan]|delete
 //	keyfactor template list|get, keyfactor ca list
 //	keyfactor role create --file role.json
 //	keyfactor role get ID
@@ -64,6 +69,6 @@ func main() {
 // reads of its process comes in: getenv stands for the environment (the
 // KEYFACTOR_* variables and HOME), so tests run commands in process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, terminal: isTerminal(stderr)}
+	a := &app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, terminal: isTerminal(stderr), stdinTerminal: isTerminal(stdin)}
 	return a.run(ctx, args)
 }

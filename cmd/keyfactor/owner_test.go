@@ -122,7 +122,7 @@ func TestOwnerSetResumesAfterKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(time.Minute)
-	for lines(t, state) < 1000 && time.Now().Before(deadline) {
+	for lines(t, state) < 1001 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond) // polling the state file, not pacing the test
 	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -132,6 +133,7 @@ type planOut struct {
 	Action  keyfactor.Action   `json:"Action"`
 	Changes []keyfactor.Change `json:"Changes,omitempty"`
 	Error   string             `json:"Error,omitempty"`
+	noun    string             // what the plan is of, for text: "role" when empty
 }
 
 func roleApply(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
@@ -335,6 +337,9 @@ func checkRoleSources(srcs []roleSource) ([]keyfactor.CreateRoleRequest, []strin
 // --output text.
 // printCreated lists what a created role holds.
 func printCreated(w io.Writer, desired *keyfactor.CreateRoleRequest) {
+	if desired == nil {
+		return
+	}
 	for _, perm := range desired.Permissions {
 		fmt.Fprintf(w, "    + Permissions: %s\n", perm)
 	}
@@ -350,22 +355,23 @@ func (a *app) printPlan(p planOut, desired *keyfactor.CreateRoleRequest) {
 		return
 	}
 	w := a.stdout
+	noun := cmp.Or(p.noun, "role")
 	switch {
 	case p.Action == "":
-		fmt.Fprintf(w, "! role %q: %s\n", p.Name, p.Error)
+		fmt.Fprintf(w, "! %s %q: %s\n", noun, p.Name, p.Error)
 		return
 	case p.Action == keyfactor.ActionCreate && p.ID != 0: // created: its new id
-		fmt.Fprintf(w, "+ role %q (id %d)\n", p.Name, p.ID)
+		fmt.Fprintf(w, "+ %s %q (id %d)\n", noun, p.Name, p.ID)
 		printCreated(w, desired)
 	case p.Action == keyfactor.ActionCreate:
-		fmt.Fprintf(w, "+ role %q\n", p.Name)
+		fmt.Fprintf(w, "+ %s %q\n", noun, p.Name)
 		printCreated(w, desired)
 	case p.Action == keyfactor.ActionNone:
-		fmt.Fprintf(w, "= role %q (id %d): no change\n", p.Name, p.ID)
+		fmt.Fprintf(w, "= %s %q (id %d): no change\n", noun, p.Name, p.ID)
 	case p.Action == keyfactor.ActionDelete:
-		fmt.Fprintf(w, "- role %q (id %d)\n", p.Name, p.ID)
+		fmt.Fprintf(w, "- %s %q (id %d)\n", noun, p.Name, p.ID)
 	default:
-		fmt.Fprintf(w, "~ role %q (id %d)\n", p.Name, p.ID)
+		fmt.Fprintf(w, "~ %s %q (id %d)\n", noun, p.Name, p.ID)
 	}
 	for _, ch := range p.Changes {
 		if ch.Added == nil && ch.Removed == nil {
