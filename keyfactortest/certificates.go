@@ -204,6 +204,7 @@ func (s *Server) putOwner(c *reqCtx, idText string) {
 			return
 		}
 		cert.OwnerRoleID = r.ID
+		s.record(cert.ID, "OwnerChanged", r.Name, c.acct.name)
 		c.w.WriteHeader(http.StatusNoContent)
 	case req.NewRoleName != nil:
 		// An empty name does not clear the owner (seen against Command 25.5):
@@ -215,6 +216,7 @@ func (s *Server) putOwner(c *reqCtx, idText string) {
 			return
 		}
 		cert.OwnerRoleID = r.ID
+		s.record(cert.ID, "OwnerChanged", r.Name, c.acct.name)
 		c.w.WriteHeader(http.StatusNoContent)
 	default:
 		if cert.OwnerRequired {
@@ -223,6 +225,7 @@ func (s *Server) putOwner(c *reqCtx, idText string) {
 			return
 		}
 		cert.OwnerRoleID = 0
+		s.record(cert.ID, "OwnerCleared", "", c.acct.name)
 		c.w.WriteHeader(http.StatusNoContent)
 	}
 }
