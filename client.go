@@ -110,6 +110,12 @@ type Client struct {
 	CertificateAuthorities *CertificateAuthoritiesService
 	// MetadataFields manages the metadata fields certificates carry.
 	MetadataFields *MetadataFieldsService
+	// Stores, StoreTypes, Agents and Jobs deliver certificates through
+	// orchestrators.
+	Stores     *StoresService
+	StoreTypes *StoreTypesService
+	Agents     *AgentsService
+	Jobs       *JobsService
 
 	baseURL   string
 	auth      Authenticator
@@ -211,6 +217,10 @@ func NewClient(cfg Config) (*Client, error) {
 	c.Templates = &TemplatesService{c: c}
 	c.CertificateAuthorities = &CertificateAuthoritiesService{c: c}
 	c.MetadataFields = &MetadataFieldsService{c: c}
+	c.Stores = &StoresService{c: c}
+	c.StoreTypes = &StoreTypesService{c: c}
+	c.Agents = &AgentsService{c: c}
+	c.Jobs = &JobsService{c: c}
 	c.metadata = &metadataCache{}
 	c.Roles = &RolesService{c: c}
 	c.PermissionSets = &PermissionSetsService{c: c}
