@@ -246,3 +246,54 @@ func finished(results []JobResult, ended []bool) []JobResult {
 	}
 	return out
 }
+
+// find fills in the ids of jobs scheduled since since for stores (the
+// store at index i for jobs[i]), by client machine and path among the
+// scheduled jobs and job history, polling until each is found or ctx
+// ends.
+func (s *JobsService) find(ctx context.Context, jobs []Job, stores []CertificateLocation, since time.Time) error {
+	wait := s.c.retry.MinWait
+	for {
+		missing := 0
+		for i := range jobs {
+			if jobs[i].ID != "" {
+				continue
+			}
+			st := stores[i]
+			for sj, err := range s.Scheduled(ctx, ListScheduledJobsOptions{PageSize: MaxPageSize}) {
+				if err != nil {
+					return err
+				}
+				if strings.EqualFold(sj.ClientMachine, st.StoreMachine) && sj.Target == st.StorePath && !sj.Requested.Before(since.Add(-clockSkew)) {
+					jobs[i].ID = sj.ID
+				}
+			}
+			if jobs[i].ID != "" {
+				continue
+			}
+			q := `OperationStart -ge "` + since.Add(-clockSkew).UTC().Format(time.RFC3339) + `"`
+			for r, err := range s.History(ctx, ListJobHistoryOptions{Query: q, PageSize: MaxPageSize}) {
+				if err != nil {
+					return err
+				}
+				if strings.EqualFold(r.ClientMachine, st.StoreMachine) && r.StorePath == st.StorePath && !r.OperationStart.Before(since.Add(-clockSkew)) {
+					jobs[i].ID = r.JobID
+				}
+			}
+			if jobs[i].ID == "" {
+				missing++
+			}
+		}
+		if missing == 0 {
+			return nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		wait = min(wait*2, s.c.retry.MaxWait)
+	}
+}

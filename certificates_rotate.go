@@ -1,0 +1,145 @@
+package keyfactor
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+)
+
+// RotateOptions tunes Certificates.Rotate.
+type RotateOptions struct {
+	// Reenroll renews by PFX re-enrollment (with RenewalCertificateID)
+	// instead of one-click renewal; it is chosen anyway when Command
+	// offers no one-click renewal (RenewalAvailable).
+	Reenroll bool
+	// Password protects the PFX in transit; generated when empty. It
+	// never prints.
+	Password string
+}
+
+// Rotation is what Rotate did: the new certificate, and how each store
+// that held the old one ended.
+type Rotation struct {
+	New    *Enrollment
+	Stores []JobResult
+}
+
+// Rotate replaces a certificate everywhere it is deployed: it renews it
+// (one-click when Command offers it, else a PFX re-enrollment), replaces
+// it in every store that holds it (POST /Enrollment/PFX/Replace), and
+// waits for every job. A store whose job failed keeps the old certificate:
+// the Rotation names it, with the orchestrator's message, and the error
+// matches ErrJobFailed. The renewal follows the enrollment rules (never a
+// second certificate after a lost answer); the Replace POST is never
+// re-sent either. A pending renewal is waited for first (Enrollment.Wait).
+//
+// The Replace answer names stores, not jobs: the jobs are found among the
+// scheduled jobs and job history, by each store's client machine and path,
+// from the time Replace was sent.
+func (s *CertificatesService) Rotate(ctx context.Context, id int, opts RotateOptions) (*Rotation, error) {
+	const op = "Certificates.Rotate"
+	v := newValidator(op)
+	v.positive("id", id)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	old, err := s.Get(ctx, id, GetCertificateOptions{})
+	if err != nil {
+		return nil, err
+	}
+	stores, err := s.Locations(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	password := opts.Password
+	if password == "" {
+		password = newPassword()
+	}
+	reenroll := opts.Reenroll
+	if !reenroll {
+		kind, _, err := s.RenewalAvailable(ctx, id, OwnerScope{})
+		if err != nil {
+			return nil, err
+		}
+		reenroll = kind != RenewalOneClick
+	}
+	var e *Enrollment
+	if reenroll {
+		e, err = s.c.Enrollment.PFX(ctx, EnrollPFXRequest{Subject: subjectOf(old), EnrollmentPolicy: EnrollmentPolicy{Template: old.TemplateName},
+			Password: password, RenewalCertificateID: id, IncludeChain: true})
+	} else {
+		e, err = s.Renew(ctx, RenewRequest{CertificateID: id})
+	}
+	if err == nil && e.Status == EnrollmentPending {
+		e, err = s.c.Enrollment.Wait(ctx, e)
+	}
+	if err != nil {
+		return &Rotation{New: e}, errorf("%s: renewing certificate %d: %w", op, id, err)
+	}
+	rot := &Rotation{New: e}
+	if len(stores) == 0 {
+		return rot, nil
+	}
+	since := s.c.now()
+	var ans struct {
+		SuccessfulStores []string `json:"SuccessfulStores"`
+		FailedStores     []string `json:"FailedStores"`
+	}
+	body := struct {
+		ExistingCertificateID int    `json:"ExistingCertificateId"`
+		CertificateID         int    `json:"CertificateId"`
+		Password              string `json:"Password"`
+	}{id, e.CertificateID, password}
+	if err := s.c.do(ctx, call{method: http.MethodPost, path: "Enrollment/PFX/Replace", version: v1, body: body,
+		secrets: []string{password}}, &ans); err != nil {
+		return rot, errorf("%s: certificate %d was renewed as %d, but replacing it in its stores failed: %w", op, id, e.CertificateID, err)
+	}
+	var jobs []Job
+	var where []CertificateLocation
+	for _, st := range stores {
+		if containsFold(ans.FailedStores, st.CertStoreID) {
+			rot.Stores = append(rot.Stores, JobResult{Job: Job{StoreID: st.CertStoreID}, Status: JobFailed,
+				Message: "Command could not schedule the replacement in this store", AgentMachine: st.StoreMachine})
+			continue
+		}
+		jobs = append(jobs, Job{StoreID: st.CertStoreID})
+		where = append(where, st)
+	}
+	if err := s.c.Jobs.find(ctx, jobs, where, since); err != nil {
+		return rot, errorf("%s: finding the replacement jobs: %w", op, err)
+	}
+	results, werr := s.c.Jobs.Wait(ctx, jobs)
+	rot.Stores = append(rot.Stores, results...)
+	var failed []string
+	for _, r := range rot.Stores {
+		if r.Status == JobFailed {
+			failed = append(failed, r.Job.StoreID+" ("+r.Message+")")
+		}
+	}
+	switch {
+	case werr != nil && !errors.Is(werr, ErrJobFailed):
+		return rot, werr
+	case len(failed) > 0:
+		return rot, errorf("%s: certificate %d was renewed as %d; %d of %d stores keep the old one: %s: %w", op, id, e.CertificateID,
+			len(failed), len(stores), strings.Join(failed, "; "), ErrJobFailed)
+	}
+	return rot, nil
+}
+
+// subjectOf is a certificate's subject DN for re-enrollment.
+func subjectOf(c *Certificate) string {
+	if c.IssuedDN != "" {
+		return c.IssuedDN
+	}
+	return "CN=" + c.IssuedCN
+}
+
+func containsFold(ss []string, s string) bool {
+	for _, x := range ss {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
