@@ -36,7 +36,8 @@ type Rotation struct {
 //
 // The Replace answer names stores, not jobs: the jobs are found among the
 // scheduled jobs and job history, by each store's client machine and path,
-// from the time Replace was sent.
+// from the time Replace was sent. After a lost Replace answer they are
+// looked for the same way, until ctx ends.
 func (s *CertificatesService) Rotate(ctx context.Context, id int, opts RotateOptions) (*Rotation, error) {
 	const op = "Certificates.Rotate"
 	v := newValidator(op)
@@ -91,8 +92,11 @@ func (s *CertificatesService) Rotate(ctx context.Context, id int, opts RotateOpt
 		CertificateID         int    `json:"CertificateId"`
 		Password              string `json:"Password"`
 	}{id, e.CertificateID, password}
-	if err := s.c.do(ctx, call{method: http.MethodPost, path: "Enrollment/PFX/Replace", version: v1, body: body,
-		secrets: []string{password}}, &ans); err != nil {
+	err = s.c.do(ctx, call{method: http.MethodPost, path: "Enrollment/PFX/Replace", version: v1, body: body,
+		secrets: []string{password}}, &ans)
+	// A lost answer is not sent again: the jobs it may have scheduled are
+	// looked for in every store, as after an answer naming them all.
+	if err != nil && (!errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil) {
 		return rot, errorf("%s: certificate %d was renewed as %d, but replacing it in its stores failed: %w", op, id, e.CertificateID, err)
 	}
 	var jobs []Job
@@ -106,7 +110,15 @@ func (s *CertificatesService) Rotate(ctx context.Context, id int, opts RotateOpt
 		jobs = append(jobs, Job{StoreID: st.CertStoreID})
 		where = append(where, st)
 	}
-	if err := s.c.Jobs.find(ctx, jobs, where, since); err != nil {
+	tries := 0 // an answer named the stores: their jobs exist, wait for them
+	if err != nil {
+		tries = s.c.retry.MaxRetries + 1
+	}
+	if err := s.c.Jobs.find(ctx, jobs, where, since, tries); err != nil {
+		if tries > 0 && errors.Is(err, ErrNotFound) {
+			return rot, errorf("%s: certificate %d was renewed as %d; the answer to replacing it in its stores was lost and "+
+				"not every store has a job: rotate again or add certificate %d to the stores: %w", op, id, e.CertificateID, e.CertificateID, ErrOutcomeUnknown)
+		}
 		return rot, errorf("%s: finding the replacement jobs: %w", op, err)
 	}
 	results, werr := s.c.Jobs.Wait(ctx, jobs)

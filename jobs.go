@@ -250,42 +250,63 @@ func finished(results []JobResult, ended []bool) []JobResult {
 // find fills in the ids of jobs scheduled since since for stores (the
 // store at index i for jobs[i]), by client machine and path among the
 // scheduled jobs and job history, polling until each is found or ctx
-// ends.
-func (s *JobsService) find(ctx context.Context, jobs []Job, stores []CertificateLocation, since time.Time) error {
+// ends, or, when tries > 0, after tries looks. Of several candidates it takes the newest that no other job of
+// the set took: the wire names no certificate, so two changes to the same
+// store in the same moment cannot be told apart.
+func (s *JobsService) find(ctx context.Context, jobs []Job, stores []CertificateLocation, since time.Time, tries int) error {
+	from := since.Add(-clockSkew)
 	wait := s.c.retry.MinWait
 	for {
+		taken := map[string]bool{}
+		for _, j := range jobs {
+			taken[strings.ToLower(j.ID)] = j.ID != ""
+		}
+		type candidate struct {
+			id, machine, path string
+			at                time.Time
+			order             int64
+		}
+		var seen []candidate
+		for sj, err := range s.Scheduled(ctx, ListScheduledJobsOptions{PageSize: MaxPageSize}) {
+			if err != nil {
+				return err
+			}
+			seen = append(seen, candidate{sj.ID, sj.ClientMachine, sj.Target, sj.Requested, 0})
+		}
+		q := `OperationStart -ge "` + from.UTC().Format(time.RFC3339) + `"`
+		for r, err := range s.History(ctx, ListJobHistoryOptions{Query: q, PageSize: MaxPageSize}) {
+			if err != nil {
+				return err
+			}
+			seen = append(seen, candidate{r.JobID, r.ClientMachine, r.StorePath, r.OperationStart, r.HistoryID})
+		}
 		missing := 0
 		for i := range jobs {
 			if jobs[i].ID != "" {
 				continue
 			}
-			st := stores[i]
-			for sj, err := range s.Scheduled(ctx, ListScheduledJobsOptions{PageSize: MaxPageSize}) {
-				if err != nil {
-					return err
+			best := -1
+			for k, c := range seen {
+				if taken[strings.ToLower(c.id)] || !strings.EqualFold(c.machine, stores[i].StoreMachine) ||
+					c.path != stores[i].StorePath || c.at.Before(from) {
+					continue
 				}
-				if strings.EqualFold(sj.ClientMachine, st.StoreMachine) && sj.Target == st.StorePath && !sj.Requested.Before(since.Add(-clockSkew)) {
-					jobs[i].ID = sj.ID
+				if best < 0 || c.at.After(seen[best].at) || c.at.Equal(seen[best].at) && c.order > seen[best].order {
+					best = k
 				}
 			}
-			if jobs[i].ID != "" {
+			if best < 0 {
+				missing++
 				continue
 			}
-			q := `OperationStart -ge "` + since.Add(-clockSkew).UTC().Format(time.RFC3339) + `"`
-			for r, err := range s.History(ctx, ListJobHistoryOptions{Query: q, PageSize: MaxPageSize}) {
-				if err != nil {
-					return err
-				}
-				if strings.EqualFold(r.ClientMachine, st.StoreMachine) && r.StorePath == st.StorePath && !r.OperationStart.Before(since.Add(-clockSkew)) {
-					jobs[i].ID = r.JobID
-				}
-			}
-			if jobs[i].ID == "" {
-				missing++
-			}
+			jobs[i].ID = seen[best].id
+			taken[strings.ToLower(seen[best].id)] = true
 		}
 		if missing == 0 {
 			return nil
+		}
+		if tries--; tries == 0 {
+			return errorf("no job found for %d of %d stores: %w", missing, len(jobs), ErrNotFound)
 		}
 		t := time.NewTimer(wait)
 		select {

@@ -450,6 +450,19 @@ func (s *Server) certLocations(c *reqCtx, idText string) {
 			"StoreTypeId": l.StoreType, "ClientMachine": l.StoreMachine, "StorePath": l.StorePath, "AgentPool": nil, "Alias": l.Alias,
 			"IPAddress": nil, "Port": nil, "NetworkName": nil})
 	}
+	for _, st := range s.sortedStores() {
+		for alias, id := range st.Inventory {
+			if id != cert.ID {
+				continue
+			}
+			if t := s.storeTypes[st.StoreType]; t != nil {
+				names[st.StoreType] = t.ShortName
+			}
+			byType[st.StoreType] = append(byType[st.StoreType], map[string]any{"StoreId": st.ID, "StoreTypeId": st.StoreType,
+				"ClientMachine": st.ClientMachine, "StorePath": st.StorePath, "AgentPool": nil, "Alias": alias,
+				"IPAddress": nil, "Port": nil, "NetworkName": nil})
+		}
+	}
 	details := []map[string]any{}
 	types := slices.Sorted(maps.Keys(byType))
 	for _, t := range types {

@@ -7,14 +7,16 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The subset of Keyfactor's query language the fake understands: clauses
 // `Field -op "value"` (or a bare number or boolean: `ClaimType -eq 4`) joined by AND (any case), each optionally in
 // parentheses, as Keyfactor's own clients write them
 // (`((Name -eq "PKI Admins"))`). Operators: -eq, -ne, -contains,
-// -notcontains, -startswith, -endswith; string comparison ignores case, as
-// on Command. A value holding a double quote cannot be written (the
+// -notcontains, -startswith, -endswith, and -ge, -gt, -le, -lt (as times
+// or numbers when both sides read as such); string comparison ignores
+// case, as on Command. A value holding a double quote cannot be written (the
 // language documents no escape).
 
 type clause struct {
@@ -67,7 +69,7 @@ func parseQuery(q string, fields ...string) ([]clause, error) {
 			return nil, fmt.Errorf("unknown query field '%s'", m[1])
 		}
 		switch m[2] {
-		case "-eq", "-ne", "-contains", "-notcontains", "-startswith", "-endswith":
+		case "-eq", "-ne", "-contains", "-notcontains", "-startswith", "-endswith", "-ge", "-gt", "-le", "-lt":
 		default:
 			return nil, fmt.Errorf("unsupported operator '%s'", m[2])
 		}
@@ -94,12 +96,40 @@ func matches(clauses []clause, get func(field string) string) bool {
 			ok = strings.HasPrefix(v, want)
 		case "-endswith":
 			ok = strings.HasSuffix(v, want)
+		case "-ge", "-gt", "-le", "-lt":
+			ok = ordered(c.op, v, want)
 		}
 		if !ok {
 			return false
 		}
 	}
 	return true
+}
+
+// ordered compares a field with a value as times, numbers, or else text.
+func ordered(op, v, want string) bool {
+	cmp := strings.Compare(v, want)
+	if a, err := time.Parse(time.RFC3339, strings.ToUpper(v)); err == nil {
+		if b, err := time.Parse(time.RFC3339, strings.ToUpper(want)); err == nil {
+			cmp = a.Compare(b)
+		}
+	} else if a, err := strconv.ParseFloat(v, 64); err == nil {
+		if b, err := strconv.ParseFloat(want, 64); err == nil {
+			cmp = map[bool]int{true: -1, false: 1}[a < b]
+			if a == b {
+				cmp = 0
+			}
+		}
+	}
+	switch op {
+	case "-ge":
+		return cmp >= 0
+	case "-gt":
+		return cmp > 0
+	case "-le":
+		return cmp <= 0
+	}
+	return cmp < 0
 }
 
 // paging is a list request's PageReturned, ReturnLimit, SortField and

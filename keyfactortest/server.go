@@ -121,6 +121,15 @@ type Server struct {
 	nextHistoryID   int64
 	metadataMerge   bool
 	holdRevocations bool
+	// delivery: stores, store types, orchestrators and their jobs
+	stores           map[string]*Store // by lower-case id
+	storeTypes       map[int]*StoreType
+	agents           map[string]*Agent // by lower-case id
+	jobs             []*job
+	jobDelay         time.Duration
+	failingStores    map[string]string // lower-case store id: failure message
+	nextStoreID      int
+	nextJobHistoryID int64
 }
 
 type account struct {
@@ -215,7 +224,13 @@ func newServer(opts []Option) *Server {
 		enrollRequests:   map[int]*request{},
 		metadataFields:   map[int]*MetadataField{},
 		history:          map[int][]HistoryEntry{},
+		stores:           map[string]*Store{},
+		storeTypes:       map[int]*StoreType{},
+		agents:           map[string]*Agent{},
+		failingStores:    map[string]string{},
 	}
+	s.storeTypes[2] = &StoreType{ID: 2, Name: "PEM File", ShortName: "PEM", Capability: "PEM"}
+	s.storeTypes[5] = &StoreType{ID: 5, Name: "IIS Personal", ShortName: "IIS", Capability: "IIS"}
 	s.storeTemplate(Template{ID: 3, ShortName: "WebServer", DisplayName: "Web Server"})
 	s.storeTemplate(Template{ID: 4, ShortName: "WebServerApproval", DisplayName: "Web Server (approval)", RequiresApproval: true})
 	s.cas[1] = &CA{ID: 1, HostName: "ca.example.com", LogicalName: "Example Issuing CA 1"}
@@ -482,7 +497,7 @@ type reqCtx struct {
 }
 
 func (s *Server) route(c *reqCtx, seg []string) {
-	if s.serveEnrollment(c, seg) || s.serveLifecycle(c, seg) {
+	if s.serveEnrollment(c, seg) || s.serveDelivery(c, seg) || s.serveLifecycle(c, seg) {
 		return
 	}
 	m := c.r.Method
