@@ -36,7 +36,8 @@ type Rotation struct {
 //
 // The Replace answer names stores, not jobs: the jobs are found among the
 // scheduled jobs and job history, by each store's client machine and path,
-// from the time Replace was sent. After a lost Replace answer they are
+// from the time Replace was sent, leaving out the jobs that existed
+// before it. After a lost Replace answer they are
 // looked for the same way, until ctx ends.
 func (s *CertificatesService) Rotate(ctx context.Context, id int, opts RotateOptions) (*Rotation, error) {
 	const op = "Certificates.Rotate"
@@ -83,6 +84,10 @@ func (s *CertificatesService) Rotate(ctx context.Context, id int, opts RotateOpt
 		return rot, nil
 	}
 	since := s.c.now()
+	existing, err := s.c.Jobs.before(ctx, since)
+	if err != nil {
+		return rot, errorf("%s: certificate %d was renewed as %d; reading the stores' jobs before replacing it failed: %w", op, id, e.CertificateID, err)
+	}
 	var ans struct {
 		SuccessfulStores []string `json:"SuccessfulStores"`
 		FailedStores     []string `json:"FailedStores"`
@@ -114,7 +119,7 @@ func (s *CertificatesService) Rotate(ctx context.Context, id int, opts RotateOpt
 	if err != nil {
 		tries = s.c.retry.MaxRetries + 1
 	}
-	if err := s.c.Jobs.find(ctx, jobs, where, since, tries); err != nil {
+	if err := s.c.Jobs.find(ctx, jobs, where, since, existing, tries); err != nil {
 		if tries > 0 && errors.Is(err, ErrNotFound) {
 			return rot, errorf("%s: certificate %d was renewed as %d; the answer to replacing it in its stores was lost and "+
 				"not every store has a job: rotate again or add certificate %d to the stores: %w", op, id, e.CertificateID, e.CertificateID, ErrOutcomeUnknown)

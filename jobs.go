@@ -3,6 +3,7 @@ package keyfactor
 import (
 	"context"
 	"iter"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -247,38 +248,64 @@ func finished(results []JobResult, ended []bool) []JobResult {
 	return out
 }
 
-// find fills in the ids of jobs scheduled since since for stores (the
+// jobSeen is a job found among the scheduled jobs or in job history.
+type jobSeen struct {
+	id, machine, path string
+	at                time.Time
+	order             int64 // history id; 0 for a scheduled job
+}
+
+// seen lists the scheduled jobs and the job history since from.
+func (s *JobsService) seen(ctx context.Context, from time.Time) ([]jobSeen, error) {
+	var out []jobSeen
+	for sj, err := range s.Scheduled(ctx, ListScheduledJobsOptions{PageSize: MaxPageSize}) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, jobSeen{sj.ID, sj.ClientMachine, sj.Target, sj.Requested, 0})
+	}
+	q := `OperationStart -ge "` + from.UTC().Format(time.RFC3339) + `"`
+	for r, err := range s.History(ctx, ListJobHistoryOptions{Query: q, PageSize: MaxPageSize}) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, jobSeen{r.JobID, r.ClientMachine, r.StorePath, r.OperationStart, r.HistoryID})
+	}
+	return out, nil
+}
+
+// before lists the ids of the jobs that exist around since (clock skew
+// included), so that find never takes one of them for a job a later
+// request scheduled.
+func (s *JobsService) before(ctx context.Context, since time.Time) (map[string]bool, error) {
+	seen, err := s.seen(ctx, since.Add(-clockSkew))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, j := range seen {
+		out[strings.ToLower(j.id)] = true
+	}
+	return out, nil
+}
+
+// find fills in the ids of the jobs a request scheduled for stores (the
 // store at index i for jobs[i]), by client machine and path among the
-// scheduled jobs and job history, polling until each is found or ctx
-// ends, or, when tries > 0, after tries looks. Of several candidates it takes the newest that no other job of
-// the set took: the wire names no certificate, so two changes to the same
-// store in the same moment cannot be told apart.
-func (s *JobsService) find(ctx context.Context, jobs []Job, stores []CertificateLocation, since time.Time, tries int) error {
-	from := since.Add(-clockSkew)
+// scheduled jobs and job history, leaving out the jobs that existed
+// before it (old). It polls until each is found or ctx ends, or, when
+// tries > 0, after tries looks. Of several candidates it takes the newest
+// that no other job of the set took: the wire names no certificate, so
+// two changes to the same store at the same moment cannot be told apart.
+func (s *JobsService) find(ctx context.Context, jobs []Job, stores []CertificateLocation, since time.Time, old map[string]bool, tries int) error {
 	wait := s.c.retry.MinWait
 	for {
-		taken := map[string]bool{}
+		taken := maps.Clone(old)
 		for _, j := range jobs {
 			taken[strings.ToLower(j.ID)] = j.ID != ""
 		}
-		type candidate struct {
-			id, machine, path string
-			at                time.Time
-			order             int64
-		}
-		var seen []candidate
-		for sj, err := range s.Scheduled(ctx, ListScheduledJobsOptions{PageSize: MaxPageSize}) {
-			if err != nil {
-				return err
-			}
-			seen = append(seen, candidate{sj.ID, sj.ClientMachine, sj.Target, sj.Requested, 0})
-		}
-		q := `OperationStart -ge "` + from.UTC().Format(time.RFC3339) + `"`
-		for r, err := range s.History(ctx, ListJobHistoryOptions{Query: q, PageSize: MaxPageSize}) {
-			if err != nil {
-				return err
-			}
-			seen = append(seen, candidate{r.JobID, r.ClientMachine, r.StorePath, r.OperationStart, r.HistoryID})
+		seen, err := s.seen(ctx, since.Add(-clockSkew))
+		if err != nil {
+			return err
 		}
 		missing := 0
 		for i := range jobs {
@@ -287,8 +314,7 @@ func (s *JobsService) find(ctx context.Context, jobs []Job, stores []Certificate
 			}
 			best := -1
 			for k, c := range seen {
-				if taken[strings.ToLower(c.id)] || !strings.EqualFold(c.machine, stores[i].StoreMachine) ||
-					c.path != stores[i].StorePath || c.at.Before(from) {
+				if taken[strings.ToLower(c.id)] || !strings.EqualFold(c.machine, stores[i].StoreMachine) || c.path != stores[i].StorePath {
 					continue
 				}
 				if best < 0 || c.at.After(seen[best].at) || c.at.Equal(seen[best].at) && c.order > seen[best].order {
