@@ -28,6 +28,7 @@ const (
 	exitNotFound    = 4
 	exitClientError = 5
 	exitServer      = 6
+	exitJobFailed   = 7 // a store job (or a rotation's) ended in failure
 	exitPlanChanges = 8
 	exitInterrupted = 130
 )
@@ -208,6 +209,8 @@ func exitCode(err error) int {
 	var ce *configError
 	var apiErr *keyfactor.APIError
 	switch {
+	case errors.Is(err, keyfactor.ErrJobFailed):
+		return exitJobFailed
 	case errors.As(err, &ue), errors.As(err, &ce), errors.Is(err, keyfactor.ErrValidation):
 		return exitInvalid
 	case errors.Is(err, keyfactor.ErrUnauthorized), errors.Is(err, keyfactor.ErrForbidden):

@@ -272,7 +272,7 @@ func TestCompletionAndSuggestions(t *testing.T) {
 	if !strings.Contains(r.stdout, "--role-id") || !strings.Contains(r.stdout, "--role-name") {
 		t.Errorf("completing --ro: %+v", r)
 	}
-	for args, want := range map[string]string{"rol list": `did you mean "role"?`, "role aply": `did you mean "role apply"?`,
+	for args, want := range map[string]string{"rol list": `did you mean "job" or "role"?`, "role aply": `did you mean "role apply"?`,
 		"owner st 1": `did you mean "owner set"?`} {
 		if r := cli(t, nil, "", append(strings.Fields(args), "-o", "text")...); r.code != 2 || !strings.Contains(r.stderr, want) {
 			t.Errorf("%s: %+v", args, r)

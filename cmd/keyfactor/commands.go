@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -93,6 +94,10 @@ var groups = []group{
 	{"template", "read certificate templates"},
 	{"metadata-field", "manage the metadata fields certificates carry"},
 	{"ca", "read certificate authorities"},
+	{"store", "manage certificate stores and deliver certificates into them"},
+	{"store-type", "read certificate store types"},
+	{"agent", "manage orchestrators, the agents that run store jobs"},
+	{"job", "follow orchestrator jobs to their end"},
 	{"role", "manage security roles"},
 	{"permission-set", "manage the permission sets that bound what roles may be granted"},
 	{"claim", "manage security claims, the identities roles are granted to"},
@@ -123,7 +128,7 @@ not managed: the server keeps what it holds; [] means none.`
 // commandList is every command, each noun's from its own file, in the
 // order help lists them.
 var commandList = slices.Concat(ownerCommands, certCommands, certEnrollCommands, certLifecycleCommands, templateCommands, caCommands,
-	metadataFieldCommands, roleCommands, permissionSetCommands, whoamiCommands,
+	metadataFieldCommands, storeCommands, storeTypeCommands, agentCommands, jobCommands, roleCommands, permissionSetCommands, whoamiCommands,
 	claimCommands, roleClaimCommands, collectionCommands, containerCommands)
 
 // rootCommand builds the command tree. Each run builds its own, so that
@@ -237,7 +242,11 @@ func (a *app) unknownCommand(c *cobra.Command, args []string) error {
 		for i := range s {
 			s[i] = strings.TrimPrefix(c.CommandPath()+" "+s[i], "keyfactor ")
 		}
-		msg += fmt.Sprintf(" (did you mean %q?)", strings.Join(s, `" or "`))
+		quoted := make([]string, len(s))
+		for i, name := range s {
+			quoted[i] = strconv.Quote(name)
+		}
+		msg += " (did you mean " + strings.Join(quoted, " or ") + "?)"
 	}
 	return usagef("%s (see %s --help)", msg, c.CommandPath())
 }

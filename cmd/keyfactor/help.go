@@ -16,8 +16,9 @@ import (
 const footer = `The server and credentials come from KEYFACTOR_* variables or the config file
 (KEYFACTOR_ALLOW_INSECURE_HTTP=true allows an http:// server, for local fakes).
 Exit codes: 0 ok, 2 invalid input or usage, 3 unauthorized/forbidden, 4 not found,
-5 conflict or other 4xx, 6 server or network failure, 8 --plan found changes
-(role apply, owner set --query), 130 interrupted.
+5 conflict or other 4xx, 6 server or network failure, 7 a store job failed
+(store add-cert|remove-cert --wait, job wait, cert rotate), 8 --plan found
+changes (role apply, owner set --query), 130 interrupted.
 `
 
 // help is the HelpFunc: help asked for goes to stdout.
