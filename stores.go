@@ -85,6 +85,37 @@ type MonthlySchedule struct {
 	At  TimeOfDay
 }
 
+// weekday is a day of a weekly schedule: sent as its number (0 Sunday),
+// as the model has it; read as a number or a name ("Monday"), as Command
+// v25.5 answers.
+type weekday time.Weekday
+
+func (d *weekday) UnmarshalJSON(b []byte) error {
+	var n int
+	var name string
+	switch {
+	case json.Unmarshal(b, &n) == nil:
+	case json.Unmarshal(b, &name) == nil:
+		name = strings.TrimSpace(name)
+		n = -1
+		for w := time.Sunday; w <= time.Saturday; w++ {
+			if strings.EqualFold(name, w.String()) {
+				n = int(w)
+			}
+		}
+		if m, err := strconv.Atoi(name); err == nil {
+			n = m
+		}
+	default:
+		return fmt.Errorf("%.40s is not a day of the week", b)
+	}
+	if n < 0 || n > 6 {
+		return fmt.Errorf("%.40s is not a day of the week", b)
+	}
+	*d = weekday(n)
+	return nil
+}
+
 // scheduleWire is Keyfactor's schedule object.
 type scheduleWire struct {
 	Immediate *bool `json:"Immediate,omitempty"`
@@ -95,7 +126,7 @@ type scheduleWire struct {
 		Time string `json:"Time"`
 	} `json:"Daily,omitempty"`
 	Weekly *struct {
-		Days []flexInt `json:"Days"`
+		Days []weekday `json:"Days"`
 		Time string    `json:"Time"`
 	} `json:"Weekly,omitempty"`
 	Monthly *struct {
@@ -139,12 +170,12 @@ func (s Schedule) wire() scheduleWire {
 			Time string `json:"Time"`
 		}{s.Daily.wire()}
 	case s.Weekly != nil:
-		days := make([]flexInt, len(s.Weekly.Days))
+		days := make([]weekday, len(s.Weekly.Days))
 		for i, d := range s.Weekly.Days {
-			days[i] = flexInt(d)
+			days[i] = weekday(d)
 		}
 		w.Weekly = &struct {
-			Days []flexInt `json:"Days"`
+			Days []weekday `json:"Days"`
 			Time string    `json:"Time"`
 		}{days, s.Weekly.At.wire()}
 	case s.Monthly != nil:

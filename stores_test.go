@@ -2,10 +2,12 @@ package keyfactor
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -100,7 +102,7 @@ func TestStoreWriteWireFormat(t *testing.T) {
 	container := 3
 	req := CreateStoreRequest{ContainerID: &container, ClientMachine: "web01.example.com", StorePath: "/etc/ssl/web.pem", StoreType: 2,
 		AgentID: wireAgentID, Properties: map[string]string{"separatePrivateKey": "false"},
-		Secrets: map[string]Secret{"ServerPassword": NewSecret("pw-1"), "StorePassword": NewSecret("pw-2")},
+		Secrets:           map[string]Secret{"ServerPassword": NewSecret("pw-1"), "StorePassword": NewSecret("pw-2")},
 		InventorySchedule: &Schedule{Daily: &TimeOfDay{Hour: 23, Minute: 30}}}
 	st, err := c.Stores.Create(ctx, req)
 	if err != nil || st.ID != wireStoreID {
@@ -362,4 +364,48 @@ func TestRotateWireFormat(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestScheduleReadsWeekdayNamesAndNumbers(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []time.Weekday
+		ok   bool
+	}{
+		{`{"Weekly":{"Days":[1,5],"Time":"2026-01-01T02:00:00Z"}}`, []time.Weekday{time.Monday, time.Friday}, true},
+		{`{"Weekly":{"Days":["Monday","friday"],"Time":"2026-01-01T02:00:00Z"}}`, []time.Weekday{time.Monday, time.Friday}, true},
+		{`{"Weekly":{"Days":["Mon"],"Time":"2026-01-01T02:00:00Z"}}`, nil, false},
+		{`{"Weekly":{"Days":[7],"Time":"2026-01-01T02:00:00Z"}}`, nil, false},
+	} {
+		var s Schedule
+		err := json.Unmarshal([]byte(c.in), &s)
+		if (err == nil) != c.ok || c.ok && (s.Weekly == nil || !slices.Equal(s.Weekly.Days, c.want) || s.Weekly.At != (TimeOfDay{2, 0})) {
+			t.Errorf("%s: %+v, %v", c.in, s.Weekly, err)
+		}
+	}
+	b, _ := json.Marshal(Schedule{Weekly: &WeeklySchedule{Days: []time.Weekday{time.Monday}, At: TimeOfDay{2, 30}}})
+	assertJSON(t, b, `{"Weekly":{"Days":[1],"Time":"2000-01-01T02:30:00Z"}}`)
+}
+
+// FuzzStoreWire: any store answer decodes without panic, and what the SDK
+// reads of Properties writes back as the same plain values.
+func FuzzStoreWire(f *testing.F) {
+	f.Add([]byte(`{"Properties":"{\"a\":\"1\",\"n\":600,\"s\":{\"value\":{}}}","InventorySchedule":{"Weekly":{"Days":["Monday"],"Time":"x"}}}`))
+	f.Add([]byte(`{"Properties":"not json","Password":{"HasValue":true}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var w storeWire
+		if json.Unmarshal(b, &w) != nil {
+			return
+		}
+		st := w.store()
+		props, _ := decodeProperties(encodeProperties(st.Properties, nil))
+		if len(props) != len(st.Properties) {
+			t.Fatalf("round trip of %v gave %v", st.Properties, props)
+		}
+		for k, v := range st.Properties {
+			if props[k] != v {
+				t.Fatalf("%q: %q became %q", k, v, props[k])
+			}
+		}
+	})
 }
