@@ -365,3 +365,51 @@ func TestE2ERotateLostReplaceThatNeverLanded(t *testing.T) {
 		t.Errorf("the store holds %d", held.Inventory["site"])
 	}
 }
+
+// TestE2EAddCertificateAfterALostAnswer: the jobs a lost answer scheduled
+// are found; the POST is sent once.
+func TestE2EAddCertificateAfterALostAnswer(t *testing.T) {
+	ctx := context.Background()
+	srv, c := newDeliveryE2E(t, keyfactortest.WithJobDelay(-1))
+	var targets []keyfactor.StoreTarget
+	for i := range 2 {
+		st, err := c.Stores.Create(ctx, pemStore(fmt.Sprintf("lost%d.example.com", i), "/etc/ssl/site.pem"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		targets = append(targets, keyfactor.StoreTarget{StoreID: st.ID, Alias: "site"})
+	}
+	id := issue(t, c, "lostadd", 1)[0]
+	// An earlier job on the first store, still scheduled: not the one.
+	earlier, err := c.Stores.AddCertificate(ctx, keyfactor.AddCertificateRequest{CertificateID: id, Stores: targets[:1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetRequests()
+	srv.FailNext(1, keyfactortest.Fault{Method: "POST", Path: "/CertificateStores/Certificates/Add", Drop: keyfactortest.DropAfterHandler})
+	jobs, err := c.Stores.AddCertificate(ctx, keyfactor.AddCertificateRequest{CertificateID: id, Stores: targets})
+	if err != nil || len(jobs) != 2 {
+		t.Fatalf("AddCertificate = %+v, %v", jobs, err)
+	}
+	posts := 0
+	for _, r := range srv.Requests() {
+		if r.Method == "POST" && strings.HasSuffix(r.Path, "/Certificates/Add") {
+			posts++
+		}
+	}
+	scheduled := map[string]bool{}
+	for j, err := range c.Jobs.Scheduled(ctx, keyfactor.ListScheduledJobsOptions{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		scheduled[j.ID] = true
+	}
+	if posts != 1 || len(scheduled) != 3 || !scheduled[jobs[0].ID] || !scheduled[jobs[1].ID] || jobs[0].ID == jobs[1].ID ||
+		jobs[0].ID == earlier[0].ID || jobs[1].ID == earlier[0].ID {
+		t.Errorf("%d posts; jobs %+v among %v", posts, jobs, scheduled)
+	}
+	srv.RunJobs()
+	if _, err := c.Jobs.Wait(ctx, jobs); err != nil {
+		t.Error(err)
+	}
+}

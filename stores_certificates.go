@@ -2,8 +2,10 @@ package keyfactor
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // StoreTarget is a store a certificate is added to or removed from.
@@ -81,8 +83,10 @@ func checkTargets(v *validator, stores []StoreTarget, needAlias bool) {
 // scheduled, one per store: scheduled is not done — Jobs.Wait says how
 // each ended. The POST is never sent twice once it may have reached the
 // server (a second one would schedule the jobs again): after a lost
-// answer the error matches ErrOutcomeUnknown, and Jobs.Scheduled or
-// Jobs.History shows what was scheduled.
+// answer the jobs are found among the scheduled jobs and job history,
+// told from the jobs that existed before it (read first, when the caller
+// may read jobs: two GETs). When they cannot be found, the error matches
+// ErrOutcomeUnknown.
 func (s *StoresService) AddCertificate(ctx context.Context, req AddCertificateRequest) ([]Job, error) {
 	v := newValidator("Stores.AddCertificate")
 	v.positive("CertificateID", req.CertificateID)
@@ -123,11 +127,24 @@ func (s *StoresService) RemoveCertificate(ctx context.Context, req RemoveCertifi
 }
 
 // jobs sends a job-scheduling POST and pairs the job ids it answers with
-// the stores, in order.
+// the stores, in order. The POST is never sent twice: before it, the jobs
+// that already exist are noted (when the caller may read jobs), so that
+// after a lost answer the jobs it scheduled can be told from them and
+// found, store by store, by client machine and path.
 func (s *StoresService) jobs(ctx context.Context, path string, body any, secrets []string, stores []StoreTarget) ([]Job, error) {
+	since := s.c.now()
+	existing, snapErr := s.c.Jobs.before(ctx, since)
 	var ids []string
-	if err := s.c.do(ctx, call{method: http.MethodPost, path: path, version: v1, body: body, secrets: secrets}, &ids); err != nil {
-		return nil, err
+	err := s.c.do(ctx, call{method: http.MethodPost, path: path, version: v1, body: body, secrets: secrets}, &ids)
+	if err != nil {
+		if snapErr != nil || !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
+			return nil, err
+		}
+		jobs, ferr := s.recoverJobs(ctx, stores, since, existing)
+		if ferr != nil {
+			return nil, errorf("%w (looking for the jobs it may have scheduled: %v)", err, ferr)
+		}
+		return jobs, nil
 	}
 	jobs := make([]Job, len(ids))
 	for i, id := range ids {
@@ -135,6 +152,26 @@ func (s *StoresService) jobs(ctx context.Context, path string, body any, secrets
 		if len(ids) == len(stores) {
 			jobs[i].StoreID = stores[i].StoreID
 		}
+	}
+	return jobs, nil
+}
+
+// recoverJobs finds the jobs a request whose answer was lost scheduled,
+// one per store, among the jobs that did not exist before it; a store
+// without one after a few looks means the request may not have landed.
+func (s *StoresService) recoverJobs(ctx context.Context, stores []StoreTarget, since time.Time, existing map[string]bool) ([]Job, error) {
+	jobs := make([]Job, len(stores))
+	where := make([]CertificateLocation, len(stores))
+	for i, t := range stores {
+		st, err := s.get(ctx, t.StoreID)
+		if err != nil {
+			return nil, err
+		}
+		jobs[i] = Job{StoreID: st.ID}
+		where[i] = CertificateLocation{StoreMachine: st.ClientMachine, StorePath: st.StorePath, CertStoreID: st.ID}
+	}
+	if err := s.c.Jobs.find(ctx, jobs, where, since, existing, s.c.retry.MaxRetries+1); err != nil {
+		return nil, err
 	}
 	return jobs, nil
 }

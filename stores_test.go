@@ -151,9 +151,24 @@ func TestStoreWriteWireFormat(t *testing.T) {
 	}
 }
 
+// lastSent is the last request sent to a path ending in suffix.
+func lastSent(t *testing.T, m *mock, suffix string) sent {
+	t.Helper()
+	all := m.requests()
+	for i := len(all) - 1; i >= 0; i-- {
+		if u, _ := url.Parse(all[i].URL); u != nil && strings.HasSuffix(u.Path, suffix) {
+			return all[i]
+		}
+	}
+	t.Fatalf("nothing was sent to %s", suffix)
+	return sent{}
+}
+
 func TestStoreCertificatesWireFormat(t *testing.T) {
 	c, m := newTestClient(t)
 	ctx := context.Background()
+	m.RegisterResponder("GET", testBase+"/OrchestratorJobs/ScheduledJobs", httpmock.NewStringResponder(200, `[]`))
+	m.RegisterResponder("GET", testBase+"/OrchestratorJobs/JobHistory", httpmock.NewStringResponder(200, `[]`))
 	m.RegisterResponder("POST", testBase+"/CertificateStores/Certificates/Add", httpmock.NewStringResponder(200, `["`+wireJob1+`"]`))
 	entry := NewSecret("entry-pw")
 	jobs, err := c.Stores.AddCertificate(ctx, AddCertificateRequest{CertificateID: 4417, CollectionID: 5,
@@ -161,7 +176,7 @@ func TestStoreCertificatesWireFormat(t *testing.T) {
 	if err != nil || len(jobs) != 1 || jobs[0].ID != wireJob1 || jobs[0].StoreID != wireStoreID {
 		t.Fatalf("AddCertificate = %+v, %v", jobs, err)
 	}
-	assertJSON(t, m.requests()[0].Body, `{"CertificateId":4417,"CertificateStores":[{"CertificateStoreId":"`+wireStoreID+`","Alias":"web",
+	assertJSON(t, lastSent(t, m, "/Certificates/Add").Body, `{"CertificateId":4417,"CertificateStores":[{"CertificateStoreId":"`+wireStoreID+`","Alias":"web",
 		"Overwrite":true,"EntryPassword":{"SecretValue":"entry-pw"},"IncludePrivateKey":true}],"Schedule":{"Immediate":true},"CollectionId":5}`)
 
 	m.RegisterResponder("POST", testBase+"/CertificateStores/Certificates/Remove", httpmock.NewStringResponder(200, `["`+wireJob2+`"]`))
@@ -170,14 +185,42 @@ func TestStoreCertificatesWireFormat(t *testing.T) {
 	if err != nil || len(jobs) != 1 || jobs[0].ID != wireJob2 {
 		t.Fatalf("RemoveCertificate = %+v, %v", jobs, err)
 	}
-	assertJSON(t, m.requests()[1].Body, `{"CertificateStores":[{"CertificateStoreId":"`+wireStoreID+`","Alias":"web"}],
+	assertJSON(t, lastSent(t, m, "/Certificates/Remove").Body, `{"CertificateStores":[{"CertificateStoreId":"`+wireStoreID+`","Alias":"web"}],
 		"Schedule":{"ExactlyOnce":{"Time":"2026-12-06T02:00:00Z"}}}`)
+}
 
-	// A lost answer: never sent twice.
+// TestAddCertificateAfterALostAnswer: the POST is sent once; the job it
+// scheduled is found (and an older job on the same store is not taken for
+// it); when none appears, the outcome is unknown.
+func TestAddCertificateAfterALostAnswer(t *testing.T) {
+	c, m := newTestClient(t)
+	ctx := context.Background()
+	m.RegisterResponder("GET", testBase+"/CertificateStores/"+wireStoreID, fixtureResponder(t, 200, "store.json"))
+	m.RegisterResponder("GET", testBase+"/OrchestratorJobs/JobHistory", httpmock.NewStringResponder(200, `[]`))
+	older := `{"Id":"` + wireJob2 + `","ClientMachine":"web01.example.com","Target":"/etc/ssl/web.pem","Requested":"2026-12-05T10:00:00Z","JobType":"Management"}`
+	landed := false
+	m.RegisterResponder("GET", testBase+"/OrchestratorJobs/ScheduledJobs", func(*http.Request) (*http.Response, error) {
+		if landed {
+			return httpmock.NewStringResponse(200, `[`+older+`,{"Id":"`+wireJob1+`","ClientMachine":"web01.example.com",
+				"Target":"/etc/ssl/web.pem","Requested":"2026-12-05T10:00:00Z","JobType":"Management"}]`), nil
+		}
+		return httpmock.NewStringResponse(200, `[`+older+`]`), nil
+	})
+	m.RegisterResponder("POST", testBase+"/CertificateStores/Certificates/Add", func(*http.Request) (*http.Response, error) {
+		landed = true
+		return nil, errors.New("connection reset by peer")
+	})
+	req := AddCertificateRequest{CertificateID: 4417, Stores: []StoreTarget{{StoreID: wireStoreID, Alias: "web"}}}
+	jobs, err := c.Stores.AddCertificate(ctx, req)
+	if err != nil || len(jobs) != 1 || jobs[0].ID != wireJob1 || jobs[0].StoreID != wireStoreID {
+		t.Fatalf("after a lost answer = %+v, %v", jobs, err)
+	}
+	// It never landed: no new job appears, and nothing is re-sent.
 	m.RegisterResponder("POST", testBase+"/CertificateStores/Certificates/Add", httpmock.NewErrorResponder(errors.New("connection reset")))
+	landed = false
 	before := len(m.requests())
-	if _, err := c.Stores.AddCertificate(ctx, AddCertificateRequest{CertificateID: 1, Stores: []StoreTarget{{StoreID: wireStoreID}}}); !errors.Is(err, ErrOutcomeUnknown) {
-		t.Errorf("lost answer: %v", err)
+	if _, err := c.Stores.AddCertificate(ctx, req); !errors.Is(err, ErrOutcomeUnknown) {
+		t.Errorf("never landed: %v", err)
 	}
 	adds := 0
 	for _, r := range m.requests()[before:] {
