@@ -27,12 +27,16 @@ import (
 //	                    "NotAfter": "2027-01-01T00:00:00Z", "Metadata": {"Team": "web"}}],
 //	  "Templates": [{"ShortName": "UserAuth", "DisplayName": "User Authentication", "KeyType": "ECC",
 //	                 "RequiresApproval": true}],
-//	  "CAs": [{"HostName": "ejbca.example.com", "LogicalName": "ManagementCA"}]
+//	  "CAs": [{"HostName": "ejbca.example.com", "LogicalName": "ManagementCA"}],
+//	  "Agents": [{"ClientMachine": "orch1.example.com", "Approved": true}],
+//	  "Stores": [{"ClientMachine": "web01.example.com", "StorePath": "/etc/ssl/site.pem", "StoreType": 2,
+//	              "Properties": {"separatePrivateKey": "false"}, "Inventory": {"site": 1}}]
 //	}
 //
 // Every server starts with the templates WebServer (id 3) and
-// WebServerApproval (id 4, requiring approval), and the CA
-// ca.example.com\Example Issuing CA 1.
+// WebServerApproval (id 4, requiring approval), the CA
+// ca.example.com\Example Issuing CA 1, and the store types PEM (id 2)
+// and IIS (id 5).
 //
 // A claim's Type is a name ("OAuthRole", as responses spell it) or
 // Keyfactor's integer. A certificate names its owner by OwnerRole (a role's
@@ -47,6 +51,9 @@ type seedFile struct {
 	Certificates   []seedCertificate
 	Templates      []Template
 	CAs            []CA
+	StoreTypes     []StoreType
+	Agents         []Agent
+	Stores         []Store
 }
 
 type seedOAuthClient struct {
@@ -141,6 +148,15 @@ func (s *Server) Seed(data []byte) error {
 			c.OwnerRoleID = s.roleID(c.OwnerRole, ids)
 		}
 		s.AddCertificate(c.Certificate)
+	}
+	for _, t := range f.StoreTypes {
+		s.AddStoreType(t)
+	}
+	for _, a := range f.Agents {
+		s.AddAgent(a)
+	}
+	for _, st := range f.Stores {
+		s.AddStore(st)
 	}
 	return nil
 }

@@ -680,3 +680,33 @@ func TestSeedDeclaresTemplatesAndCAs(t *testing.T) {
 		t.Errorf("bad seed: %v", err)
 	}
 }
+
+func TestSeedStoresAgentsAndJobs(t *testing.T) {
+	srv := NewServer()
+	defer srv.Close()
+	err := srv.Seed([]byte(`{"Agents": [{"ID": "0a9e0000-0000-4000-8000-0000000000aa", "ClientMachine": "orch1.example.com", "Approved": true}],
+		"StoreTypes": [{"ID": 120, "Name": "Kubernetes Secret", "ShortName": "K8SSecret"}],
+		"Stores": [{"ID": "a1b2c3d4-0000-4000-8000-0000000000aa", "ClientMachine": "web01.example.com", "StorePath": "/etc/ssl/site.pem",
+		            "StoreType": 120, "Secrets": {"ServerPassword": "pw"}, "Inventory": {"site": 1}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, ok := srv.Store("A1B2C3D4-0000-4000-8000-0000000000AA")
+	if !ok || st.StoreType != 120 || st.Inventory["site"] != 1 || st.Secrets["ServerPassword"] != "pw" {
+		t.Errorf("store = %+v, %v", st, ok)
+	}
+	// A read never shows the secret's value.
+	req, _ := http.NewRequest("GET", srv.URL+"/CertificateStores/"+st.ID, nil)
+	req.SetBasicAuth(AdminUser, AdminPassword)
+	req.Header.Set("x-keyfactor-requested-with", "APIClient")
+	req.Header.Set("x-keyfactor-api-version", "1.0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "ServerPassword") || strings.Contains(string(body), `"pw"`) {
+		t.Errorf("GET store: %d %s", resp.StatusCode, body)
+	}
+}

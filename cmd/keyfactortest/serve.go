@@ -23,7 +23,7 @@ type serveOptions struct {
 	addr, seed, log, caFile, apiPath string
 	password                         string
 	tls, printEnv                    bool
-	latency, drain                   time.Duration
+	latency, drain, jobDelay         time.Duration
 	failRate, dropRate               float64
 	randomSeed                       uint64
 }
@@ -69,6 +69,7 @@ The seed file is JSON; its keys are the Go field names of package keyfactortest'
 	f.BoolVar(&o.printEnv, "print-env", false, "once listening, print the KEYFACTOR_* settings as shell export lines, then close stdout")
 	f.StringVar(&o.apiPath, "api-path", strings.TrimPrefix(keyfactortest.DefaultAPIPath, "/"), "path the API is served under")
 	f.DurationVar(&o.latency, "latency", 0, "wait this long before answering each request")
+	f.DurationVar(&o.jobDelay, "job-delay", 0, "run each orchestrator job this long after it was scheduled (0: at the next request)")
 	f.Float64Var(&o.failRate, "fail-rate", 0, "fraction (0 to 1) of requests answered 503 without acting")
 	f.Float64Var(&o.dropRate, "drop-rate", 0, "fraction (0 to 1) of requests acted on, then dropped unanswered")
 	f.Uint64Var(&o.randomSeed, "random-seed", 1, "seed of the draws behind --fail-rate and --drop-rate (a run repeats with the same requests)")
@@ -86,8 +87,8 @@ func serveFake(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 	if o.failRate < 0 || o.dropRate < 0 || o.failRate+o.dropRate > 1 {
 		return errors.New("--fail-rate and --drop-rate must be between 0 and 1, and add up to at most 1")
 	}
-	if o.latency < 0 || o.drain < 0 {
-		return errors.New("--latency and --shutdown-timeout must not be negative")
+	if o.latency < 0 || o.drain < 0 || o.jobDelay < 0 {
+		return errors.New("--latency, --shutdown-timeout and --job-delay must not be negative")
 	}
 	var seed []byte
 	if o.seed != "" {
@@ -96,7 +97,7 @@ func serveFake(ctx context.Context, o serveOptions, stdout, stderr io.Writer) er
 			return fmt.Errorf("--seed %s: %w", o.seed, err)
 		}
 	}
-	opts := []keyfactortest.Option{keyfactortest.WithAPIPath(o.apiPath), keyfactortest.WithLatency(o.latency),
+	opts := []keyfactortest.Option{keyfactortest.WithAPIPath(o.apiPath), keyfactortest.WithLatency(o.latency), keyfactortest.WithJobDelay(o.jobDelay),
 		keyfactortest.WithSeed(o.randomSeed)}
 	if o.log != "" {
 		w := stderr
