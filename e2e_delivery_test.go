@@ -413,3 +413,34 @@ func TestE2EAddCertificateAfterALostAnswer(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestE2EDeliveryPermissions: a deployer who may schedule store jobs but
+// not read job history still adds certificates (the SDK's note of the
+// jobs before the POST is best effort); one who may only read stores is
+// refused the write.
+func TestE2EDeliveryPermissions(t *testing.T) {
+	ctx := context.Background()
+	srv, admin := newDeliveryE2E(t)
+	st, err := admin.Stores.Create(ctx, pemStore("perm.example.com", "/etc/ssl/site.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := issue(t, admin, "perm", 1)[0]
+	srv.AddUser(keyfactortest.User{Name: `KEYEXAMPLE\deployer`, Password: "d-pw", Permissions: []string{"/certificate_stores/read/", "/certificate_stores/schedule/"}})
+	srv.AddUser(keyfactortest.User{Name: `KEYEXAMPLE\reader`, Password: "r-pw", Permissions: []string{"/certificate_stores/read/"}})
+	deployer := e2eClient(t, srv, keyfactor.Config{Auth: keyfactor.BasicAuth{Username: `KEYEXAMPLE\deployer`, Password: "d-pw"}})
+	reader := e2eClient(t, srv, keyfactor.Config{Auth: keyfactor.BasicAuth{Username: `KEYEXAMPLE\reader`, Password: "r-pw"}})
+	req := keyfactor.AddCertificateRequest{CertificateID: id, Stores: []keyfactor.StoreTarget{{StoreID: st.ID, Alias: "site"}}}
+	if jobs, err := deployer.Stores.AddCertificate(ctx, req); err != nil || len(jobs) != 1 {
+		t.Errorf("deployer: %+v, %v", jobs, err)
+	}
+	if _, err := reader.Stores.AddCertificate(ctx, req); !errors.Is(err, keyfactor.ErrForbidden) {
+		t.Errorf("reader AddCertificate: %v", err)
+	}
+	if _, err := reader.Stores.Create(ctx, pemStore("perm2.example.com", "/etc/ssl/site.pem")); !errors.Is(err, keyfactor.ErrForbidden) {
+		t.Errorf("reader Create: %v", err)
+	}
+	if _, err := reader.Agents.Get(ctx, "0a9e0000-0000-4000-8000-000000000001"); !errors.Is(err, keyfactor.ErrForbidden) {
+		t.Errorf("reader Agents.Get: %v", err)
+	}
+}

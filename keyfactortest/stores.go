@@ -417,10 +417,22 @@ func (s *Server) serveDelivery(c *reqCtx, seg []string) bool {
 			}
 			return map[string]any{"Name": alias, "Certificates": certs, "Parameters": map[string]string{}, "CertStoreId": st.ID}
 		})
+	case is(0, "CertificateStoreTypes") && m == http.MethodGet:
+		if c.require(read, "read certificate store types") {
+			s.serveStoreTypes(c, seg)
+		}
 	case is(0, "CertificateStoreTypes"):
-		s.serveStoreTypes(c, seg)
+		if c.require(write, "modify certificate store types") {
+			s.serveStoreTypes(c, seg)
+		}
+	case is(0, "Agents") && m == http.MethodGet:
+		if c.require(agents, "read orchestrators") {
+			s.serveAgents(c, seg)
+		}
 	case is(0, "Agents"):
-		s.serveAgents(c, seg)
+		if c.require(perm{path: "/agents/management/modify/"}, "manage orchestrators") {
+			s.serveAgents(c, seg)
+		}
 	case len(seg) == 2 && is(0, "OrchestratorJobs") && is(1, "JobHistory") && m == http.MethodGet:
 		lr, ok := c.listQuery([]string{"JobHistoryId", "OperationStart"}, []string{"JobId", "Result", "Status", "JobType", "OperationStart", "Agent", "TargetPath"})
 		if !ok || !c.require(agents, "read orchestrator jobs") {
@@ -466,6 +478,9 @@ func (s *Server) serveDelivery(c *reqCtx, seg []string) bool {
 		var in struct {
 			JobAuditIDs []int64 `json:"JobAuditIds"`
 			Query       *string `json:"Query"`
+		}
+		if !c.require(perm{path: "/agents/management/modify/"}, "acknowledge orchestrator jobs") {
+			return true
 		}
 		if err := decodeStrict(c.body, &in); err != nil || (len(in.JobAuditIDs) > 0) == (in.Query != nil) {
 			writeError(c.w, http.StatusBadRequest, codeBadRequest, "Provide JobAuditIds or Query, not both.")
