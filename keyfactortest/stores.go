@@ -445,11 +445,7 @@ func (s *Server) serveDelivery(c *reqCtx, seg []string) bool {
 			}
 		}
 		writePage(c, lr.paging, done, func(j *job) map[string]any {
-			st := s.stores[strings.ToLower(j.storeID)]
-			machine, path := "", ""
-			if st != nil {
-				machine, path = st.ClientMachine, st.StorePath
-			}
+			machine, path := s.jobTarget(j)
 			return map[string]any{"JobHistoryId": j.historyID, "AgentMachine": machine, "JobId": j.id, "Schedule": map[string]any{"Immediate": true},
 				"JobType": j.kind, "OperationStart": j.started.Format(time.RFC3339), "OperationEnd": j.ended.Format(time.RFC3339),
 				"Message": j.message, "Result": j.result, "Status": j.status, "StorePath": path, "ClientMachine": machine}
@@ -466,11 +462,7 @@ func (s *Server) serveDelivery(c *reqCtx, seg []string) bool {
 			}
 		}
 		writePage(c, lr.paging, waiting, func(j *job) map[string]any {
-			st := s.stores[strings.ToLower(j.storeID)]
-			machine, path := "", ""
-			if st != nil {
-				machine, path = st.ClientMachine, st.StorePath
-			}
+			machine, path := s.jobTarget(j)
 			return map[string]any{"Id": j.id, "ClientMachine": machine, "Target": path, "Schedule": map[string]any{"Immediate": true},
 				"Requested": j.requested.Format(time.RFC3339), "JobType": j.kind}
 		})
@@ -498,6 +490,15 @@ func (s *Server) serveDelivery(c *reqCtx, seg []string) bool {
 	return true
 }
 
+// jobTarget is the client machine and path of a job's store ("" when the
+// store is gone).
+func (s *Server) jobTarget(j *job) (machine, path string) {
+	if st := s.stores[strings.ToLower(j.storeID)]; st != nil {
+		return st.ClientMachine, st.StorePath
+	}
+	return "", ""
+}
+
 func (s *Server) jobField(j *job, f string) string {
 	switch f {
 	case "JobId":
@@ -511,13 +512,11 @@ func (s *Server) jobField(j *job, f string) string {
 	case "OperationStart":
 		return j.started.Format(time.RFC3339)
 	}
-	if st := s.stores[strings.ToLower(j.storeID)]; st != nil {
-		if f == "Agent" {
-			return st.ClientMachine
-		}
-		return st.StorePath
+	machine, path := s.jobTarget(j)
+	if f == "Agent" {
+		return machine
 	}
-	return ""
+	return path
 }
 
 func (s *Server) sortedStores() []*Store {
