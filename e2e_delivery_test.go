@@ -444,3 +444,39 @@ func TestE2EDeliveryPermissions(t *testing.T) {
 		t.Errorf("reader Agents.Get: %v", err)
 	}
 }
+
+// TestE2ERotateByReenrollment: with Reenroll, Rotate issues the new
+// certificate by PFX re-enrollment and replaces it in the store.
+func TestE2ERotateByReenrollment(t *testing.T) {
+	ctx := context.Background()
+	srv, c := newDeliveryE2E(t)
+	id := issue(t, c, "reenroll", 1)[0]
+	st := srv.AddStore(keyfactortest.Store{ClientMachine: "web1.example.com", StorePath: "/etc/ssl/site.pem", StoreType: 2,
+		Inventory: map[string]int{"site": id}})
+	srv.ResetRequests()
+	rot, err := c.Certificates.Rotate(ctx, id, keyfactor.RotateOptions{Reenroll: true, Password: "transit-Pw-1"})
+	if err != nil || rot.New == nil || rot.New.CertificateID == id || len(rot.Stores) != 1 || rot.Stores[0].Status != keyfactor.JobSucceeded {
+		t.Fatalf("Rotate = %+v, %v", rot, err)
+	}
+	if held, _ := srv.Store(st); held.Inventory["site"] != rot.New.CertificateID {
+		t.Errorf("the store holds %d", held.Inventory["site"])
+	}
+	var pfx, renew int
+	for _, r := range srv.Requests() {
+		switch {
+		case strings.HasSuffix(r.Path, "/Enrollment/PFX") && r.Method == "POST":
+			pfx++
+			if !strings.Contains(string(r.Body), fmt.Sprintf(`"RenewalCertificateId":%d`, id)) {
+				t.Errorf("the re-enrollment does not name the old certificate: %s", r.Body)
+			}
+		case strings.HasSuffix(r.Path, "/Enrollment/Renew"):
+			renew++
+		}
+	}
+	if pfx != 1 || renew != 0 {
+		t.Errorf("%d PFX enrollments, %d renewals", pfx, renew)
+	}
+	if strings.Contains(fmt.Sprintf("%v %+v", rot, rot.New), "transit-Pw-1") {
+		t.Error("the transit password printed")
+	}
+}

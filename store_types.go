@@ -134,10 +134,11 @@ func (r *CreateStoreTypeRequest) wire() storeTypeWire {
 func (r *CreateStoreTypeRequest) check(v *validator) {
 	v.notBlank("Name", r.Name)
 	v.notBlank("ShortName", r.ShortName)
-	for i, p := range append(append([]StoreTypeProperty{}, r.Properties...), r.EntryParameters...) {
-		if p.Name == "" {
-			v.addf("Properties["+strconv.Itoa(i)+"].Name", "must not be blank")
-		}
+	for i, p := range r.Properties {
+		v.notBlank("Properties["+strconv.Itoa(i)+"].Name", p.Name)
+	}
+	for i, p := range r.EntryParameters {
+		v.notBlank("EntryParameters["+strconv.Itoa(i)+"].Name", p.Name)
 	}
 }
 

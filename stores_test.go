@@ -452,3 +452,42 @@ func FuzzStoreWire(f *testing.F) {
 		}
 	})
 }
+
+func TestStoreTypeCreateDeleteWireFormat(t *testing.T) {
+	c, m := newTestClient(t)
+	ctx := context.Background()
+	m.RegisterResponder("POST", testBase+"/CertificateStoreTypes", httpmock.NewStringResponder(200,
+		`{"StoreType":120,"Name":"Kubernetes Secret","ShortName":"K8SSecret","Capability":"K8SSecret","Properties":[],"EntryParameters":[],
+		  "PasswordOptions":{"EntrySupported":false,"StoreRequired":false,"Style":"Default"},"PrivateKeyAllowed":2}`))
+	st, err := c.StoreTypes.Create(ctx, CreateStoreTypeRequest{Name: "Kubernetes Secret", ShortName: "K8SSecret", Capability: "K8SSecret",
+		SupportedOperations: StoreTypeOperations{Add: true, Remove: true}, PrivateKeyAllowed: 2,
+		Properties: []StoreTypeProperty{{Name: "KubeNamespace", DisplayName: "Namespace", Type: "String", Required: true}}})
+	if err != nil || st.ID != 120 {
+		t.Fatalf("Create = %+v, %v", st, err)
+	}
+	body := string(lastSent(t, m, "/CertificateStoreTypes").Body)
+	for _, want := range []string{`"ShortName":"K8SSecret"`, `"SupportedOperations":{"Add":true,"Create":false,"Discovery":false,"Enrollment":false,"Remove":true}`,
+		`"Properties":[{"Name":"KubeNamespace","DisplayName":"Namespace","Type":"String","DependsOn":"","DefaultValue":"","Required":true}]`,
+		`"PrivateKeyAllowed":2`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("Create body lacks %s: %s", want, body)
+		}
+	}
+	if strings.Contains(body, `"StoreType"`) {
+		t.Errorf("a create sends no id: %s", body)
+	}
+	m.RegisterResponder("DELETE", testBase+"/CertificateStoreTypes/120", httpmock.NewStringResponder(204, ""))
+	if err := c.StoreTypes.Delete(ctx, 120); err != nil {
+		t.Fatal(err)
+	}
+	before := len(m.requests())
+	_, err = c.StoreTypes.Create(ctx, CreateStoreTypeRequest{Properties: []StoreTypeProperty{{}}, EntryParameters: []StoreTypeProperty{{}, {}}})
+	for _, f := range []string{"Name", "ShortName", "Properties[0].Name", "EntryParameters[1].Name"} {
+		if err == nil || !strings.Contains(err.Error(), f) {
+			t.Errorf("%s not named: %v", f, err)
+		}
+	}
+	if len(m.requests()) != before {
+		t.Error("bad input was sent")
+	}
+}
