@@ -83,48 +83,10 @@ func (s *CertificatesService) Rotate(ctx context.Context, id int, opts RotateOpt
 	if len(stores) == 0 {
 		return rot, nil
 	}
-	since := s.c.now()
-	existing, err := s.c.Jobs.before(ctx, since)
+	jobs, unscheduled, err := s.replace(ctx, op, id, e.CertificateID, password, stores)
+	rot.Stores = append(rot.Stores, unscheduled...)
 	if err != nil {
-		return rot, errorf("%s: certificate %d was renewed as %d; reading the stores' jobs before replacing it failed: %w", op, id, e.CertificateID, err)
-	}
-	var ans struct {
-		SuccessfulStores []string `json:"SuccessfulStores"`
-		FailedStores     []string `json:"FailedStores"`
-	}
-	body := struct {
-		ExistingCertificateID int    `json:"ExistingCertificateId"`
-		CertificateID         int    `json:"CertificateId"`
-		Password              string `json:"Password"`
-	}{id, e.CertificateID, password}
-	err = s.c.do(ctx, call{method: http.MethodPost, path: "Enrollment/PFX/Replace", version: v1, body: body,
-		secrets: []string{password}}, &ans)
-	// A lost answer is not sent again: the jobs it may have scheduled are
-	// looked for in every store, as after an answer naming them all.
-	if err != nil && (!errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil) {
-		return rot, errorf("%s: certificate %d was renewed as %d, but replacing it in its stores failed: %w", op, id, e.CertificateID, err)
-	}
-	var jobs []Job
-	var where []CertificateLocation
-	for _, st := range stores {
-		if containsFold(ans.FailedStores, st.CertStoreID) {
-			rot.Stores = append(rot.Stores, JobResult{Job: Job{StoreID: st.CertStoreID}, Status: JobFailed,
-				Message: "Command could not schedule the replacement in this store", AgentMachine: st.StoreMachine})
-			continue
-		}
-		jobs = append(jobs, Job{StoreID: st.CertStoreID})
-		where = append(where, st)
-	}
-	tries := 0 // an answer named the stores: their jobs exist, wait for them
-	if err != nil {
-		tries = s.c.retry.MaxRetries + 1
-	}
-	if err := s.c.Jobs.find(ctx, jobs, where, since, existing, tries); err != nil {
-		if tries > 0 && errors.Is(err, ErrNotFound) {
-			return rot, errorf("%s: certificate %d was renewed as %d; the answer to replacing it in its stores was lost and "+
-				"not every store has a job: rotate again or add certificate %d to the stores: %w", op, id, e.CertificateID, e.CertificateID, ErrOutcomeUnknown)
-		}
-		return rot, errorf("%s: finding the replacement jobs: %w", op, err)
+		return rot, err
 	}
 	results, werr := s.c.Jobs.Wait(ctx, jobs)
 	rot.Stores = append(rot.Stores, results...)
@@ -142,6 +104,70 @@ func (s *CertificatesService) Rotate(ctx context.Context, id int, opts RotateOpt
 			len(failed), len(stores), strings.Join(failed, "; "), ErrJobFailed)
 	}
 	return rot, nil
+}
+
+// replace sends POST /Enrollment/PFX/Replace once and finds the job it
+// scheduled in each store, with the stores locked within this Client
+// from before the jobs that exist are noted until the new ones are found.
+// It returns those jobs, and a failed result for each store Command could
+// not schedule.
+func (s *CertificatesService) replace(ctx context.Context, op string, oldID, newID int, password string,
+	stores []CertificateLocation) ([]Job, []JobResult, error) {
+	ids := make([]string, len(stores))
+	for i, st := range stores {
+		ids[i] = st.CertStoreID
+	}
+	unlock, err := s.c.stores.lock(ctx, ids)
+	if err != nil {
+		return nil, nil, errorf("%s: certificate %d was renewed as %d; waiting to replace it in its stores: %w", op, oldID, newID, err)
+	}
+	defer unlock()
+	since := s.c.now()
+	existing, err := s.c.Jobs.before(ctx, since)
+	if err != nil {
+		return nil, nil, errorf("%s: certificate %d was renewed as %d; reading the stores' jobs before replacing it failed: %w",
+			op, oldID, newID, err)
+	}
+	var ans struct {
+		SuccessfulStores []string `json:"SuccessfulStores"`
+		FailedStores     []string `json:"FailedStores"`
+	}
+	body := struct {
+		ExistingCertificateID int    `json:"ExistingCertificateId"`
+		CertificateID         int    `json:"CertificateId"`
+		Password              string `json:"Password"`
+	}{oldID, newID, password}
+	err = s.c.do(ctx, call{method: http.MethodPost, path: "Enrollment/PFX/Replace", version: v1, body: body,
+		secrets: []string{password}}, &ans)
+	// A lost answer is not sent again: the jobs it may have scheduled are
+	// looked for in every store, as after an answer naming them all.
+	if err != nil && (!errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil) {
+		return nil, nil, errorf("%s: certificate %d was renewed as %d, but replacing it in its stores failed: %w", op, oldID, newID, err)
+	}
+	var jobs []Job
+	var where []CertificateLocation
+	var unscheduled []JobResult
+	for _, st := range stores {
+		if containsFold(ans.FailedStores, st.CertStoreID) {
+			unscheduled = append(unscheduled, JobResult{Job: Job{StoreID: st.CertStoreID}, Status: JobFailed,
+				Message: "Command could not schedule the replacement in this store", AgentMachine: st.StoreMachine})
+			continue
+		}
+		jobs = append(jobs, Job{StoreID: st.CertStoreID})
+		where = append(where, st)
+	}
+	tries := 0 // an answer named the stores: their jobs exist, wait for them
+	if err != nil {
+		tries = s.c.retry.MaxRetries + 1
+	}
+	if err := s.c.Jobs.find(ctx, jobs, where, since, existing, tries); err != nil {
+		if tries > 0 && errors.Is(err, ErrNotFound) {
+			return nil, unscheduled, errorf("%s: certificate %d was renewed as %d; the answer to replacing it in its stores was lost and "+
+				"not every store has a job: add certificate %d to the stores: %w", op, oldID, newID, newID, ErrOutcomeUnknown)
+		}
+		return nil, unscheduled, errorf("%s: finding the replacement jobs: %w", op, err)
+	}
+	return jobs, unscheduled, nil
 }
 
 // subjectOf is a certificate's subject DN for re-enrollment.

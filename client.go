@@ -129,6 +129,7 @@ type Client struct {
 	maxBody   int64          // bound on a 2xx body; maxSuccessBody, lowered in tests
 	retry     RetryPolicy    // with defaults: also paces Enrollment.Wait
 	metadata  *metadataCache // a pointer: Client has value methods (Format) that copy it
+	stores    *storeLocks    // a pointer, likewise
 }
 
 // NewClient checks cfg and returns a Client. It makes no network call. A bad
@@ -222,6 +223,7 @@ func NewClient(cfg Config) (*Client, error) {
 	c.Agents = &AgentsService{c: c}
 	c.Jobs = &JobsService{c: c}
 	c.metadata = &metadataCache{}
+	c.stores = &storeLocks{}
 	c.Roles = &RolesService{c: c}
 	c.PermissionSets = &PermissionSetsService{c: c}
 	c.Claims = &ClaimsService{c: c}

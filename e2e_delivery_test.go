@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -478,5 +479,54 @@ func TestE2ERotateByReenrollment(t *testing.T) {
 	}
 	if strings.Contains(fmt.Sprintf("%v %+v", rot, rot.New), "transit-Pw-1") {
 		t.Error("the transit password printed")
+	}
+}
+
+// TestE2EConcurrentRotationsShareStores: ten certificates in the same two
+// stores rotated at once by one Client: no two rotations take the same
+// job, and each store ends holding every new certificate under its alias.
+func TestE2EConcurrentRotationsShareStores(t *testing.T) {
+	ctx := context.Background()
+	srv, c := newDeliveryE2E(t)
+	ids := issue(t, c, "conc", 10)
+	var stores []string
+	for i := range 2 {
+		inv := map[string]int{}
+		for _, id := range ids {
+			inv[fmt.Sprintf("site%d", id)] = id
+		}
+		stores = append(stores, srv.AddStore(keyfactortest.Store{ClientMachine: fmt.Sprintf("shared%d.example.com", i),
+			StorePath: "/etc/ssl/site.pem", StoreType: 2, Inventory: inv}))
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	seen := map[string]int{}
+	newIDs := map[int]int{}
+	for _, id := range ids {
+		wg.Go(func() {
+			rot, err := c.Certificates.Rotate(ctx, id, keyfactor.RotateOptions{})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil || len(rot.Stores) != 2 {
+				t.Errorf("Rotate %d = %+v, %v", id, rot, err)
+				return
+			}
+			newIDs[id] = rot.New.CertificateID
+			for _, r := range rot.Stores {
+				seen[r.Job.ID]++
+			}
+		})
+	}
+	wg.Wait()
+	if len(seen) != 2*len(ids) {
+		t.Errorf("%d distinct jobs for %d replacements: %v", len(seen), 2*len(ids), seen)
+	}
+	for _, st := range stores {
+		held, _ := srv.Store(st)
+		for _, id := range ids {
+			if alias := fmt.Sprintf("site%d", id); held.Inventory[alias] != newIDs[id] {
+				t.Errorf("store %s holds %d under %s, want %d", st, held.Inventory[alias], alias, newIDs[id])
+			}
+		}
 	}
 }

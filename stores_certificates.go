@@ -132,10 +132,19 @@ func (s *StoresService) RemoveCertificate(ctx context.Context, req RemoveCertifi
 // after a lost answer the jobs it scheduled can be told from them and
 // found, store by store, by client machine and path.
 func (s *StoresService) jobs(ctx context.Context, path string, body any, secrets []string, stores []StoreTarget) ([]Job, error) {
+	ids := make([]string, len(stores))
+	for i, t := range stores {
+		ids[i] = t.StoreID
+	}
+	unlock, err := s.c.stores.lock(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	since := s.c.now()
 	existing, snapErr := s.c.Jobs.before(ctx, since)
-	var ids []string
-	err := s.c.do(ctx, call{method: http.MethodPost, path: path, version: v1, body: body, secrets: secrets}, &ids)
+	var jobIDs []string
+	err = s.c.do(ctx, call{method: http.MethodPost, path: path, version: v1, body: body, secrets: secrets}, &jobIDs)
 	if err != nil {
 		if snapErr != nil || !errors.Is(err, ErrOutcomeUnknown) || ctx.Err() != nil {
 			return nil, err
@@ -146,10 +155,10 @@ func (s *StoresService) jobs(ctx context.Context, path string, body any, secrets
 		}
 		return jobs, nil
 	}
-	jobs := make([]Job, len(ids))
-	for i, id := range ids {
+	jobs := make([]Job, len(jobIDs))
+	for i, id := range jobIDs {
 		jobs[i] = Job{ID: id}
-		if len(ids) == len(stores) {
+		if len(jobIDs) == len(stores) {
 			jobs[i].StoreID = stores[i].StoreID
 		}
 	}
