@@ -333,6 +333,7 @@ type storeWire struct {
 	CreateIfMissing   bool            `json:"CreateIfMissing"`
 	Properties        string          `json:"Properties"`
 	AgentID           string          `json:"AgentId,omitempty"`
+	AgentAssigned     bool            `json:"AgentAssigned,omitempty"` // sent with AgentId: the store has an orchestrator
 	ContainerName     string          `json:"ContainerName,omitempty"`
 	InventorySchedule *Schedule       `json:"InventorySchedule,omitempty"`
 	Password          json.RawMessage `json:"Password,omitempty"`
@@ -395,7 +396,7 @@ func (w *storeWire) store() CertificateStore {
 func (r *CreateStoreRequest) wire() storeWire {
 	w := storeWire{ContainerID: r.ContainerID, ClientMachine: r.ClientMachine, Storepath: r.StorePath, CertStoreType: r.StoreType,
 		CreateIfMissing: r.CreateIfMissing, Properties: encodeProperties(r.Properties, r.Secrets), AgentID: r.AgentID,
-		InventorySchedule: r.InventorySchedule}
+		AgentAssigned: r.AgentID != "", InventorySchedule: r.InventorySchedule}
 	if pw, ok := r.Secrets[storePassword]; ok && pw.IsSet() {
 		w.Password, _ = json.Marshal(secretWire{pw.Value()})
 	}

@@ -109,7 +109,7 @@ func TestStoreWriteWireFormat(t *testing.T) {
 		t.Fatalf("Create = %+v, %v", st, err)
 	}
 	assertJSON(t, m.requests()[0].Body, `{"ContainerId":3,"ClientMachine":"web01.example.com","Storepath":"/etc/ssl/web.pem","CertStoreType":2,
-		"CreateIfMissing":false,"AgentId":"`+wireAgentID+`",
+		"CreateIfMissing":false,"AgentId":"`+wireAgentID+`","AgentAssigned":true,
 		"Properties":"{\"ServerPassword\":{\"value\":{\"SecretValue\":\"pw-1\"}},\"separatePrivateKey\":\"false\"}",
 		"InventorySchedule":{"Daily":{"Time":"2000-01-01T23:30:00Z"}},"Password":{"SecretValue":"pw-2"}}`)
 
