@@ -71,10 +71,11 @@ func TestE2EStoreApplyIsIdempotentAndKeepsSecrets(t *testing.T) {
 	}
 	var buf strings.Builder
 	logger := slog.New(slog.NewJSONHandler(&buf, nil))
-	logger.Info("plan", "plan", p, "store", got, "request", want)
+	logger.Info("plan", "plan", p, "store", got, "request", want, "secret", want.Secrets["ServerPassword"])
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("text", "secret", want.Secrets["ServerPassword"], "request", want)
 	fmt.Fprintf(&buf, "%v %+v %#v", p, want, got)
-	if strings.Contains(buf.String(), storeSecret) {
-		t.Errorf("a secret printed: %s", buf.String())
+	if strings.Contains(buf.String(), storeSecret) || strings.Count(buf.String(), "[REDACTED]") < 4 {
+		t.Errorf("a secret printed, or was not redacted: %s", buf.String())
 	}
 	if !strings.Contains(fmt.Sprint(p.Changes), "ServerUsername") {
 		t.Errorf("changes %v do not name the secret", p.Changes)
@@ -323,6 +324,16 @@ func TestE2EStoreTypesAndAgents(t *testing.T) {
 	a, err := c.Agents.Get(ctx, id)
 	if err != nil || a.ClientMachine != "orch2.example.com" || a.Status != 2 {
 		t.Errorf("Get = %+v, %v", a, err)
+	}
+	listed := 0
+	for a, err := range c.Agents.List(ctx, keyfactor.ListAgentsOptions{Query: `ClientMachine -eq "orch2.example.com"`}) {
+		if err != nil || a.ID != id {
+			t.Errorf("List: %+v, %v", a, err)
+		}
+		listed++
+	}
+	if listed != 1 {
+		t.Errorf("List found %d", listed)
 	}
 	if _, err := c.Agents.Get(ctx, "not-a-guid"); !errors.Is(err, keyfactor.ErrValidation) {
 		t.Errorf("bad id: %v", err)
