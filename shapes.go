@@ -22,14 +22,17 @@ import (
 // list shifts while it is read. So a lookup reads the narrowed list, keeps
 // each item once, and compares names here.
 
-// nameQuery is the QueryString that narrows a list to name, or "" when the
-// name holds a double quote, which Keyfactor's query language cannot escape
-// (the whole list is read instead).
-func nameQuery(name string) string {
-	if strings.ContainsRune(name, '"') {
+// nameQuery is the QueryString that narrows a list to name.
+func nameQuery(name string) string { return eqQuery("Name", name) }
+
+// eqQuery is the QueryString `field -eq "value"`, or "" when the value
+// holds a double quote, which Keyfactor's query language cannot escape
+// (the whole list is read instead: the comparison on the client decides).
+func eqQuery(field, value string) string {
+	if strings.ContainsRune(value, '"') {
 		return ""
 	}
-	return `Name -eq "` + name + `"`
+	return field + ` -eq "` + value + `"`
 }
 
 // nameKey is the one way names are compared ignoring case, everywhere:

@@ -469,6 +469,7 @@ func (s *StoresService) GetByPath(ctx context.Context, clientMachine, storePath 
 	v := newValidator(op)
 	v.notBlank("clientMachine", clientMachine)
 	v.notBlank("storePath", storePath)
+	v.notNegative("storeType", storeType)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -476,18 +477,12 @@ func (s *StoresService) GetByPath(ctx context.Context, clientMachine, storePath 
 }
 
 func (s *StoresService) byPath(ctx context.Context, op, clientMachine, path string, storeType int) (*CertificateStore, error) {
-	q := `ClientMachine -eq "` + strings.ReplaceAll(clientMachine, `"`, "") + `"`
-	var found []CertificateStore
-	seen := map[string]bool{}
-	for st, err := range s.List(ctx, ListStoresOptions{Query: q, PageSize: MaxPageSize}) {
-		if err != nil {
-			return nil, err
-		}
-		if !seen[st.ID] && strings.EqualFold(st.ClientMachine, clientMachine) && st.StorePath == path && st.StoreType == storeType {
-			seen[st.ID] = true
-			found = append(found, st)
-		}
+	list := s.List(ctx, ListStoresOptions{Query: eqQuery("ClientMachine", clientMachine), PageSize: MaxPageSize})
+	found, err := sameName(list, clientMachine, func(st *CertificateStore) (string, string) { return strings.ToLower(st.ID), st.ClientMachine })
+	if err != nil {
+		return nil, err
 	}
+	found = slices.DeleteFunc(found, func(st CertificateStore) bool { return st.StorePath != path || st.StoreType != storeType })
 	switch len(found) {
 	case 0:
 		return nil, errorf("%s: no store of type %d is at %s %q: %w", op, storeType, clientMachine, path, ErrNotFound)

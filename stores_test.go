@@ -491,3 +491,21 @@ func TestStoreTypeCreateDeleteWireFormat(t *testing.T) {
 		t.Error("bad input was sent")
 	}
 }
+
+// TestGetByPathQuoteInMachineName: a client machine holding `"` cannot be
+// queried; the whole list is read and compared here, never a mangled name.
+func TestGetByPathQuoteInMachineName(t *testing.T) {
+	c, m := newTestClient(t)
+	store := strings.Replace(string(fixture(t, "store.json")), `"ClientMachine": "web01.example.com"`, `"ClientMachine": "we\"b01"`, 1)
+	m.RegisterResponder("GET", testBase+"/CertificateStores", httpmock.NewStringResponder(200, `[`+store+`]`))
+	st, err := c.Stores.GetByPath(context.Background(), `we"b01`, "/etc/ssl/web.pem", 2)
+	if err != nil || st.ID != wireStoreID {
+		t.Fatalf("GetByPath = %+v, %v", st, err)
+	}
+	if q := sentQuery(t, m.requests()[0]); q.Has("QueryString") {
+		t.Errorf("queried %q", q.Get("QueryString"))
+	}
+	if _, err := c.Stores.GetByPath(context.Background(), `web01`, "/etc/ssl/web.pem", 2); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the quote stripped: %v", err)
+	}
+}
