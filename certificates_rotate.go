@@ -3,6 +3,8 @@ package keyfactor
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 )
@@ -17,6 +19,19 @@ type RotateOptions struct {
 	// never prints.
 	Password string
 }
+
+func (o RotateOptions) safeFields() []safeField {
+	return []safeField{{name: "Reenroll", value: o.Reenroll}, {name: "Password", value: o.Password, secret: true}}
+}
+
+// Format prints the options with their Password redacted, for every verb.
+func (o RotateOptions) Format(f fmt.State, verb rune) { formatSafe(f, verb, "RotateOptions", o.safeFields()) }
+
+// LogValue is what slog records: the options without their Password.
+func (o RotateOptions) LogValue() slog.Value { return logSafe(o.safeFields()) }
+
+// MarshalJSON writes the options without their Password.
+func (o RotateOptions) MarshalJSON() ([]byte, error) { return jsonSafe(o.safeFields()) }
 
 // Rotation is what Rotate did: the new certificate, and how each store
 // that held the old one ended.

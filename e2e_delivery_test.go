@@ -2,6 +2,7 @@ package keyfactor_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -488,7 +489,11 @@ func TestE2ERotateByReenrollment(t *testing.T) {
 	if pfx != 1 || renew != 0 {
 		t.Errorf("%d PFX enrollments, %d renewals", pfx, renew)
 	}
-	if strings.Contains(fmt.Sprintf("%v %+v", rot, rot.New), "transit-Pw-1") {
+	opts := keyfactor.RotateOptions{Reenroll: true, Password: "transit-Pw-1"}
+	var logged strings.Builder
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("rotate", "opts", opts)
+	b, _ := json.Marshal(opts)
+	if strings.Contains(fmt.Sprintf("%v %+v %#v %s %v %+v", opts, opts, opts, b, rot, rot.New)+logged.String(), "transit-Pw-1") {
 		t.Error("the transit password printed")
 	}
 }
