@@ -25,7 +25,9 @@ func (o RotateOptions) safeFields() []safeField {
 }
 
 // Format prints the options with their Password redacted, for every verb.
-func (o RotateOptions) Format(f fmt.State, verb rune) { formatSafe(f, verb, "RotateOptions", o.safeFields()) }
+func (o RotateOptions) Format(f fmt.State, verb rune) {
+	formatSafe(f, verb, "RotateOptions", o.safeFields())
+}
 
 // LogValue is what slog records: the options without their Password.
 func (o RotateOptions) LogValue() slog.Value { return logSafe(o.safeFields()) }
