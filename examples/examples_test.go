@@ -221,13 +221,20 @@ func TestRoleSync(t *testing.T) {
 func TestEnroll(t *testing.T) {
 	bin := build(t, "enroll")
 	dir := filepath.Join(t.TempDir(), "tls")
+	// A key file already there, readable by all: replaced, and 0600.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tls.key"), []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	stdout, stderr, code := runBin(t, bin, nil, "-cn", "web07.example.com", "-out", dir)
 	if code != 0 || !strings.Contains(stdout, "embedded fake") || !strings.Contains(stdout, "for web07.example.com") {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	st, err := os.Stat(filepath.Join(dir, "tls.key"))
 	if err != nil || st.Mode().Perm() != 0o600 {
-		t.Errorf("tls.key: %v", err)
+		t.Errorf("tls.key: %v, mode %v", err, st.Mode())
 	}
 	crt, _ := os.ReadFile(filepath.Join(dir, "tls.crt"))
 	key, _ := os.ReadFile(filepath.Join(dir, "tls.key"))

@@ -107,7 +107,7 @@ func run(ctx context.Context, w io.Writer, cn, template, dir string, wait bool) 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "tls.key"), keyPEM, 0o600); err != nil {
+	if err := writeKey(filepath.Join(dir, "tls.key"), keyPEM); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "tls.crt"), certs, 0o644); err != nil {
@@ -118,6 +118,25 @@ func run(ctx context.Context, w io.Writer, cn, template, dir string, wait bool) 
 	fmt.Fprintf(w, "wrote %s (key, mode 0600) and %s (%d certificates, leaf first)\n",
 		filepath.Join(dir, "tls.key"), filepath.Join(dir, "tls.crt"), 1+len(e.Bundle.Chain))
 	return nil
+}
+
+// writeKey writes a private key readable by its owner only, also over a
+// file that was there with a wider mode (os.WriteFile keeps an existing
+// file's mode): a temporary file, created 0600, renamed into place.
+func writeKey(path string, keyPEM []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tls.key.*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // nothing is left to remove after the rename
+	if _, err := f.Write(keyPEM); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
 
 // newClient connects to the configured Keyfactor Command, or starts the
