@@ -14,7 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/keyfactor-sdk/keyfactor-go/keyfactortest"
 )
 
 func csrFile(t *testing.T, cn string) (keyPEM []byte, path string) {
@@ -92,25 +93,40 @@ func TestCertEnrollPFXKeyIsPrivate(t *testing.T) {
 	}
 }
 
+// logSignal is a request log that signals each logged request on a
+// channel: the test waits on it, not on a clock. A line nobody is waiting
+// for when the buffer is full is dropped.
+type logSignal chan string
+
+func (l logSignal) Write(p []byte) (int, error) {
+	select {
+	case l <- string(p):
+	default:
+	}
+	return len(p), nil
+}
+
 func TestCertEnrollWaitsForApproval(t *testing.T) {
-	f := newFake(t)
+	logged := make(logSignal, 256)
+	srv := keyfactortest.NewTLSServer(keyfactortest.WithRequestLog(logged))
+	t.Cleanup(srv.Close)
+	f := &fake{Server: srv, env: fakeEnv(srv, "admin", "KEYFACTOR", keyfactortest.AdminPassword)}
 	_, csr := csrFile(t, "pending.example.com")
 	r := cli(t, f.env, "", "cert", "enroll", "--csr", csr, "--template", "WebServerApproval")
 	if out := decodeEnroll(t, r); r.code != 0 || out.Status != "pending" || out.RequestID == 0 {
 		t.Fatalf("pending: %+v", r)
 	}
-	// --wait: approved while the command waits.
+	// --wait: approved while the command waits, once its enrollment is logged.
 	done := make(chan result, 1)
 	go func() {
 		done <- cli(t, f.env, "", "cert", "enroll", "--csr", csr, "--template", "WebServerApproval", "--wait")
 	}()
-	var pending []int
-	for deadline := time.Now().Add(20 * time.Second); len(pending) < 2 && time.Now().Before(deadline); pending = f.PendingRequests() {
-		time.Sleep(time.Millisecond) // polling the fake for the second request, not pacing the test
+	for line := range logged {
+		if strings.Contains(line, `"Method":"POST","Path":"/KeyfactorAPI/Enrollment/CSR"`) && len(f.PendingRequests()) == 2 {
+			break
+		}
 	}
-	if len(pending) < 2 {
-		t.Fatal("the second request never arrived")
-	}
+	pending := f.PendingRequests()
 	if _, err := f.Approve(pending[1]); err != nil {
 		t.Fatal(err)
 	}
