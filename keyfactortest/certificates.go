@@ -158,8 +158,7 @@ func (s *Server) putOwner(c *reqCtx, idText string) {
 		writeError(c.w, http.StatusBadRequest, codeBadRequest, "A request body is required.")
 		return
 	}
-	if err := decodeStrict(c.body, &req); err != nil {
-		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The request body is not valid: "+err.Error())
+	if !c.decode(&req) {
 		return
 	}
 	cert := s.certs[id]

@@ -433,8 +433,7 @@ func (s *Server) enrollCSR(c *reqCtx) {
 		return
 	}
 	var in enrollCSRIn
-	if err := decodeStrict(c.body, &in); err != nil {
-		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The request body is not valid: "+err.Error())
+	if !c.decode(&in) {
 		return
 	}
 	block, _ := pem.Decode([]byte(in.CSR))
@@ -524,8 +523,7 @@ func (s *Server) enrollPFX(c *reqCtx) {
 		return
 	}
 	var in enrollPFXIn
-	if err := decodeStrict(c.body, &in); err != nil {
-		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The request body is not valid: "+err.Error())
+	if !c.decode(&in) {
 		return
 	}
 	if in.RenewalCertificateID != nil && *in.RenewalCertificateID == 0 {
@@ -727,8 +725,7 @@ func (s *Server) downloadCertificate(c *reqCtx) {
 		return
 	}
 	var in downloadIn
-	if err := decodeStrict(c.body, &in); err != nil {
-		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The request body is not valid: "+err.Error())
+	if !c.decode(&in) {
 		return
 	}
 	cert := s.retrieved(c, in)
@@ -754,8 +751,7 @@ func (s *Server) recoverCertificate(c *reqCtx) {
 		return
 	}
 	var in recoverIn
-	if err := decodeStrict(c.body, &in); err != nil {
-		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The request body is not valid: "+err.Error())
+	if !c.decode(&in) {
 		return
 	}
 	if in.Password == "" {

@@ -162,8 +162,7 @@ func (s *Server) revoke(c *reqCtx) {
 		CollectionID   *int    `json:"CollectionId"`
 		PublishCRL     bool    `json:"PublishCRL"`
 	}
-	if err := decodeStrict(c.body, &in); err != nil {
-		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The request body is not valid: "+err.Error())
+	if !c.decode(&in) {
 		return
 	}
 	collection := 0
@@ -231,8 +230,7 @@ func (s *Server) renew(c *reqCtx) {
 		EnrollmentPatternID  *int    `json:"EnrollmentPatternId"`
 		Timestamp            *string `json:"Timestamp"`
 	}
-	if err := decodeStrict(c.body, &in); err != nil {
-		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The request body is not valid: "+err.Error())
+	if !c.decode(&in) {
 		return
 	}
 	if !c.require(perm{path: "/certificates/enrollment/pfx/"}, "renew certificates") {
@@ -580,8 +578,7 @@ func (s *Server) serveMetadataFields(c *reqCtx, seg []string) {
 			return
 		}
 		var in metadataFieldIO
-		if err := decodeStrict(c.body, &in); err != nil {
-			writeError(c.w, http.StatusBadRequest, codeBadRequest, "The request body is not valid: "+err.Error())
+		if !c.decode(&in) {
 			return
 		}
 		f, problem := fieldFromIO(in)

@@ -208,8 +208,7 @@ func (s *Server) listClaims(c *reqCtx) {
 
 func (s *Server) createClaim(c *reqCtx) {
 	var in claimCreateIn
-	if err := decodeStrict(c.body, &in); err != nil {
-		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The request body is not valid: "+err.Error())
+	if !c.decode(&in) {
 		return
 	}
 	switch {
@@ -235,8 +234,7 @@ func (s *Server) createClaim(c *reqCtx) {
 
 func (s *Server) updateClaim(c *reqCtx) {
 	var in claimUpdateIn
-	if err := decodeStrict(c.body, &in); err != nil {
-		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The request body is not valid: "+err.Error())
+	if !c.decode(&in) {
 		return
 	}
 	if in.ID == nil || in.Description == nil {
@@ -459,8 +457,7 @@ func (s *Server) listCollections(c *reqCtx) {
 // replace (PUT).
 func (s *Server) writeCollection(c *reqCtx, isCopy bool) {
 	var in collectionIn
-	if err := decodeStrict(c.body, &in); err != nil {
-		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The request body is not valid: "+err.Error())
+	if !c.decode(&in) {
 		return
 	}
 	bad := func(msg string) { writeError(c.w, http.StatusBadRequest, codeBadRequest, msg) }

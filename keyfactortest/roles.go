@@ -476,8 +476,7 @@ func (s *Server) updateRole(c *reqCtx) {
 		return
 	}
 	var in roleV2Update
-	if err := decodeStrict(c.body, &in); err != nil {
-		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The request body is not valid: "+err.Error())
+	if !c.decode(&in) {
 		return
 	}
 	if in.ID == nil {
@@ -562,8 +561,7 @@ func (s *Server) copyRole(c *reqCtx, idText string) {
 		return
 	}
 	var in copyIn
-	if err := decodeStrict(c.body, &in); err != nil {
-		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The request body is not valid: "+err.Error())
+	if !c.decode(&in) {
 		return
 	}
 	r := &storedRole{Name: in.Name, Description: in.Description, EmailAddress: in.EmailAddress,

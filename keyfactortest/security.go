@@ -231,8 +231,7 @@ func (s *Server) createPermissionSet(c *reqCtx) {
 		return
 	}
 	var in permissionSetCreate
-	if err := decodeStrict(c.body, &in); err != nil {
-		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The request body is not valid: "+err.Error())
+	if !c.decode(&in) {
 		return
 	}
 	problem := ""
@@ -264,8 +263,7 @@ func (s *Server) updatePermissionSet(c *reqCtx) {
 		return
 	}
 	var in permissionSetUpdate
-	if err := decodeStrict(c.body, &in); err != nil {
-		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The request body is not valid: "+err.Error())
+	if !c.decode(&in) {
 		return
 	}
 	if in.ID == nil || in.Permissions == nil {

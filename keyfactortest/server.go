@@ -609,6 +609,16 @@ func methodNotAllowed(w http.ResponseWriter, allow string) {
 // decodeStrict decodes a request body into v, refusing any object key that
 // is not spelt exactly as one of v's json tags (encoding/json alone would
 // accept "NewRoleID" for "NewRoleId"), and trailing data.
+// decode reads the request body strictly into v, or answers 400 naming
+// what is wrong and reports false.
+func (c *reqCtx) decode(v any) bool {
+	if err := decodeStrict(c.body, v); err != nil {
+		writeError(c.w, http.StatusBadRequest, codeBadRequest, "The request body is not valid: "+err.Error())
+		return false
+	}
+	return true
+}
+
 func decodeStrict(body []byte, v any) error {
 	var raw any
 	dec := json.NewDecoder(bytes.NewReader(body))

@@ -333,8 +333,7 @@ func (s *Server) serveDelivery(c *reqCtx, seg []string) bool {
 			return true
 		}
 		var in storeIn
-		if err := decodeStrict(c.body, &in); err != nil {
-			writeError(c.w, http.StatusBadRequest, codeBadRequest, "The request body is not valid: "+err.Error())
+		if !c.decode(&in) {
 			return true
 		}
 		st := &Store{Inventory: map[string]int{}}
