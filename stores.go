@@ -714,5 +714,8 @@ func (s *StoresService) ScheduleInventory(ctx context.Context, ids []string, whe
 		StoreIDs []string `json:"StoreIds"`
 		Schedule Schedule `json:"Schedule"`
 	}{ids, when}
+	// Sent again after a lost answer: it sets the stores' inventory
+	// schedule, and setting it twice leaves the same schedule (unlike
+	// Certificates/Add, whose second POST schedules second jobs).
 	return s.c.do(ctx, call{method: http.MethodPost, path: "CertificateStores/Schedule", version: v1, body: body, repeat: idempotent}, nil)
 }

@@ -397,15 +397,23 @@ func TestRotateWireFormat(t *testing.T) {
 	if err != nil || rot.New.CertificateID != 4500 || len(rot.Stores) != 1 || rot.Stores[0].Status != JobSucceeded || rot.Stores[0].Job.ID != wireJob1 {
 		t.Fatalf("Rotate = %+v, %v", rot, err)
 	}
+	replaces, since := 0, 0
 	for _, r := range m.requests() {
 		if strings.HasSuffix(r.URL, "/Enrollment/PFX/Replace") {
+			replaces++
 			assertJSON(t, r.Body, `{"ExistingCertificateId":4417,"CertificateId":4500,"Password":"transit-pw"}`)
 		}
 		if strings.Contains(r.URL, "OperationStart") {
+			since++
 			if q := sentQuery(t, r).Get("QueryString"); q != `OperationStart -ge "2026-12-05T09:55:00Z"` {
 				t.Errorf("history since: %q", q)
 			}
 		}
+	}
+	// One Replace; job history read since five minutes before it, once to
+	// note the jobs that were there and once to find the new one.
+	if replaces != 1 || since != 2 {
+		t.Errorf("%d Replace, %d history reads since", replaces, since)
 	}
 }
 
