@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -404,40 +403,47 @@ func TestBadInputIsExit2(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd := exec.Command(kft, append([]string{"serve"}, tt.args...)...)
-			cmd.Env = cleanEnv(t)
-			out, err := cmd.CombinedOutput()
-			var exit *exec.ExitError
-			if !errors.As(err, &exit) || exit.ExitCode() != 2 {
-				t.Fatalf("exit %v, want 2: %s", err, out)
+			code, out := runInProcess(t, append([]string{"serve"}, tt.args...)...)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2: %s", code, out)
 			}
 			for _, w := range tt.want {
-				if !strings.Contains(string(out), w) {
+				if !strings.Contains(out, w) {
 					t.Errorf("output lacks %q: %s", w, out)
 				}
 			}
 		})
 	}
 	// An address in use is a failure to serve: exit 1.
-	env, _, _ := start(t)
-	addr := strings.TrimPrefix(strings.TrimSuffix(env["KEYFACTORTEST_URL"], "/KeyfactorAPI"), "http://")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, kft, "serve", "--addr", addr)
-	cmd.Env = cleanEnv(t)
-	if out, err := cmd.CombinedOutput(); cmd.ProcessState.ExitCode() != 1 || !strings.Contains(string(out), "address already in use") {
-		t.Errorf("address in use: %v: %s", err, out)
-	}
-}
-
-func TestHelpDocumentsEveryFlag(t *testing.T) {
-	out, err := exec.Command(kft, "serve", "--help").CombinedOutput()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer l.Close()
+	if code, out := runInProcess(t, "serve", "--addr", l.Addr().String()); code != 1 || !strings.Contains(out, "address already in use") {
+		t.Errorf("address in use: exit %d: %s", code, out)
+	}
+}
+
+// runInProcess runs one command line as main would, in this process, and
+// returns its exit code and what it wrote.
+func runInProcess(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	code := run(ctx, args, &out, &out)
+	return code, out.String()
+}
+
+func TestHelpDocumentsEveryFlag(t *testing.T) {
+	code, out := runInProcess(t, "serve", "--help")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
 	for _, flag := range []string{"--addr", "--tls", "--seed", "--log", "--print-env", "--latency", "--fail-rate", "--drop-rate",
-		"--random-seed", "--ca-file", "--api-path", "port 0 picks a free port"} {
-		if !strings.Contains(string(out), flag) {
+		"--random-seed", "--ca-file", "--api-path", "--job-delay", "--shutdown-timeout", "port 0 picks a free port"} {
+		if !strings.Contains(out, flag) {
 			t.Errorf("help lacks %s", flag)
 		}
 	}
