@@ -368,12 +368,13 @@ func decodeProperties(s string) (map[string]string, map[string]Secret) {
 	for k, raw := range m {
 		var str string
 		switch {
+		case string(raw) == "null": // not set: absent, not ""
 		case json.Unmarshal(raw, &str) == nil:
 			props[k] = str
 		case len(raw) > 0 && raw[0] == '{':
 			secrets[k] = Secret{v: new(string)} // set; the value stays on the server
-		default:
-			props[k] = strings.Trim(string(raw), `"`)
+		default: // a number or boolean: its text, as it is sent back
+			props[k] = string(raw)
 		}
 	}
 	return props, secrets

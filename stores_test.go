@@ -46,6 +46,7 @@ func TestStoreReadWireFormat(t *testing.T) {
 	// secret objects and the top-level Password, set secrets.
 	if st.StorePath != "/etc/ssl/web.pem" || st.StoreType != 2 || st.ContainerID == nil || *st.ContainerID != 3 ||
 		st.Properties["separatePrivateKey"] != "false" || st.Properties["linuxFilePermissionsOnStoreCreation"] != "600" ||
+		st.Properties["IncludesChain"] != "true" || len(st.Properties) != 3 ||
 		!st.Secrets["ServerUsername"].IsSet() || !st.Secrets["ServerPassword"].IsSet() || !st.Secrets["StorePassword"].IsSet() ||
 		st.InventorySchedule == nil || st.InventorySchedule.Interval != time.Hour {
 		t.Errorf("store = %+v", st)
