@@ -301,31 +301,25 @@ func metadataFieldApply(a *app, fs *pflag.FlagSet) func(context.Context, []strin
 		c := a.kf
 		return a.applyEach(len(desired), *planOnly, func(i int) (bool, error) {
 			d := desired[i]
-			var p *keyfactor.MetadataFieldPlan
-			var f *keyfactor.MetadataField
-			if *planOnly {
-				p, err = c.MetadataFields.Plan(ctx, d)
-			} else {
-				p, f, err = c.MetadataFields.Apply(ctx, d)
-			}
-			if err != nil && (p == nil || errors.Is(err, keyfactor.ErrDryRun)) {
-				if a.dry == nil {
+			return planOrApply(a, *planOnly,
+				func() (*keyfactor.MetadataFieldPlan, error) { return c.MetadataFields.Plan(ctx, d) },
+				func() (*keyfactor.MetadataFieldPlan, *keyfactor.MetadataField, error) {
+					return c.MetadataFields.Apply(ctx, d)
+				},
+				func(err error) {
 					a.printPlan(planOut{Name: d.Name, Error: oneLine(err.Error()), noun: "metadata field"}, nil)
-				}
-				return false, err
-			}
-			out := planOut{Name: d.Name, Action: p.Action, Changes: p.Changes, noun: "metadata field"}
-			switch {
-			case p.Current != nil:
-				out.ID = p.Current.ID
-			case f != nil:
-				out.ID = f.ID
-			}
-			if err != nil {
-				out.Error = oneLine(err.Error())
-			}
-			a.printPlan(out, nil)
-			return p.Action != keyfactor.ActionNone, err
+				},
+				func(p *keyfactor.MetadataFieldPlan, f *keyfactor.MetadataField, msg string) keyfactor.Action {
+					out := planOut{Name: d.Name, Action: p.Action, Changes: p.Changes, Error: msg, noun: "metadata field"}
+					switch {
+					case p.Current != nil:
+						out.ID = p.Current.ID
+					case f != nil:
+						out.ID = f.ID
+					}
+					a.printPlan(out, nil)
+					return p.Action
+				})
 		})
 	}
 }

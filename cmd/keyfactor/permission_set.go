@@ -103,32 +103,23 @@ func permissionSetApply(a *app, fs *pflag.FlagSet) func(context.Context, []strin
 		}
 		return a.applyEach(len(desired), *planOnly, func(i int) (bool, error) {
 			d := desired[i]
-			var p *keyfactor.PermissionSetPlan
-			var set *keyfactor.PermissionSet
-			var err error
-			if *planOnly {
-				p, err = c.PermissionSets.Plan(ctx, d)
-			} else {
-				p, set, err = c.PermissionSets.Apply(ctx, d)
-			}
-			if err != nil && (p == nil || errors.Is(err, keyfactor.ErrDryRun)) {
-				if a.dry == nil {
-					a.printPlan(planOut{Name: d.Name, Error: oneLine(err.Error())}, nil)
-				}
-				return false, err
-			}
-			out := setPlanOut{Name: d.Name, Action: p.Action, Changes: p.Changes}
-			switch {
-			case p.Current != nil:
-				out.ID = p.Current.ID
-			case set != nil:
-				out.ID = set.ID
-			}
-			if err != nil {
-				out.Error = oneLine(err.Error())
-			}
-			a.printSetPlan(out, d)
-			return p.Action != keyfactor.ActionNone, err
+			return planOrApply(a, *planOnly,
+				func() (*keyfactor.PermissionSetPlan, error) { return c.PermissionSets.Plan(ctx, d) },
+				func() (*keyfactor.PermissionSetPlan, *keyfactor.PermissionSet, error) {
+					return c.PermissionSets.Apply(ctx, d)
+				},
+				func(err error) { a.printPlan(planOut{Name: d.Name, Error: oneLine(err.Error())}, nil) },
+				func(p *keyfactor.PermissionSetPlan, set *keyfactor.PermissionSet, msg string) keyfactor.Action {
+					out := setPlanOut{Name: d.Name, Action: p.Action, Changes: p.Changes, Error: msg}
+					switch {
+					case p.Current != nil:
+						out.ID = p.Current.ID
+					case set != nil:
+						out.ID = set.ID
+					}
+					a.printSetPlan(out, d)
+					return p.Action
+				})
 		})
 	}
 }

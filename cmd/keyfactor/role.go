@@ -166,32 +166,21 @@ func roleApply(a *app, fs *pflag.FlagSet) func(context.Context, []string) error 
 		}
 		return a.applyEach(len(desired), *planOnly, func(i int) (bool, error) {
 			d := desired[i]
-			var p *keyfactor.RolePlan
-			var role *keyfactor.Role
-			var err error
-			if *planOnly {
-				p, err = c.Roles.Plan(ctx, d)
-			} else {
-				p, role, err = c.Roles.Apply(ctx, d)
-			}
-			if err != nil && (p == nil || errors.Is(err, keyfactor.ErrDryRun)) {
-				if a.dry == nil {
-					a.printPlan(planOut{Name: d.Name, Error: oneLine(err.Error())}, nil)
-				}
-				return false, err
-			}
-			out := planOut{Name: d.Name, Action: p.Action, Changes: p.Changes}
-			switch {
-			case p.Current != nil:
-				out.ID = p.Current.ID
-			case role != nil:
-				out.ID = role.ID // created
-			}
-			if err != nil {
-				out.Error = oneLine(err.Error())
-			}
-			a.printPlan(out, &d)
-			return p.Action != keyfactor.ActionNone, err
+			return planOrApply(a, *planOnly,
+				func() (*keyfactor.RolePlan, error) { return c.Roles.Plan(ctx, d) },
+				func() (*keyfactor.RolePlan, *keyfactor.Role, error) { return c.Roles.Apply(ctx, d) },
+				func(err error) { a.printPlan(planOut{Name: d.Name, Error: oneLine(err.Error())}, nil) },
+				func(p *keyfactor.RolePlan, role *keyfactor.Role, msg string) keyfactor.Action {
+					out := planOut{Name: d.Name, Action: p.Action, Changes: p.Changes, Error: msg}
+					switch {
+					case p.Current != nil:
+						out.ID = p.Current.ID
+					case role != nil:
+						out.ID = role.ID // created
+					}
+					a.printPlan(out, &d)
+					return p.Action
+				})
 		})
 	}
 }

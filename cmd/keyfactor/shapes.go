@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -94,4 +95,33 @@ func stream[T any](a *app, items iter.Seq2[T, error], header string, row func(T)
 		fmt.Fprintln(table, header)
 	}
 	return nil
+}
+
+// planOrApply is one item of an apply --file: plan with --plan, else
+// apply. An error before any plan, or a dry run's stop, ends the item:
+// failed prints it (a dry run has already shown what it would send).
+// Otherwise show prints the outcome — the plan, what was made, and the
+// error of a write that failed after planning — and the item counts as a
+// change unless the plan was to do nothing.
+func planOrApply[P, T any](a *app, planOnly bool, plan func() (*P, error), apply func() (*P, *T, error),
+	failed func(error), show func(*P, *T, string) keyfactor.Action) (bool, error) {
+	var p *P
+	var made *T
+	var err error
+	if planOnly {
+		p, err = plan()
+	} else {
+		p, made, err = apply()
+	}
+	if err != nil && (p == nil || errors.Is(err, keyfactor.ErrDryRun)) {
+		if a.dry == nil {
+			failed(err)
+		}
+		return false, err
+	}
+	msg := ""
+	if err != nil {
+		msg = oneLine(err.Error())
+	}
+	return show(p, made, msg) != keyfactor.ActionNone, err
 }

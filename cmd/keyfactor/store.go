@@ -84,6 +84,16 @@ func (p storePlanOut) text(w io.Writer) {
 	}
 }
 
+// printStorePlan prints one line of store apply: JSON, or text with -o text.
+func (a *app) printStorePlan(p storePlanOut) {
+	if a.output == "text" {
+		p.text(a.stdout)
+		return
+	}
+	b, _ := json.Marshal(p)
+	fmt.Fprintln(a.stdout, string(b))
+}
+
 func storeList(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 	return listCommand(a, fs, "store", `Keyfactor query, e.g. 'ClientMachine -eq "web1.example.com"'`,
 		func(ctx context.Context, c *keyfactor.Client, query string, pageSize int) iter.Seq2[keyfactor.CertificateStore, error] {
@@ -148,35 +158,25 @@ func storeApply(a *app, fs *pflag.FlagSet) func(context.Context, []string) error
 		}
 		return a.applyEach(len(desired), *planOnly, func(i int) (bool, error) {
 			d := desired[i]
-			var p *keyfactor.StorePlan
-			var st *keyfactor.CertificateStore
-			if *planOnly {
-				p, err = a.kf.Stores.Plan(ctx, d)
-			} else {
-				p, st, err = a.kf.Stores.Apply(ctx, d)
-			}
 			out := storePlanOut{ClientMachine: d.ClientMachine, StorePath: d.StorePath, StoreType: d.StoreType}
-			if p != nil {
-				out.Action, out.Changes = p.Action, p.Changes
-				if p.Current != nil {
-					out.ID = p.Current.ID
-				}
-			}
-			if st != nil {
-				out.ID = st.ID
-			}
-			if err != nil {
-				out.Error = oneLine(err.Error())
-			}
-			switch {
-			case err != nil && p == nil && a.dry != nil: // the dry run said what it would send
-			case a.output == "text":
-				out.text(a.stdout)
-			default: // one line per store, as every apply prints
-				b, _ := json.Marshal(out)
-				fmt.Fprintln(a.stdout, string(b))
-			}
-			return p != nil && p.Action != keyfactor.ActionNone, err
+			return planOrApply(a, *planOnly,
+				func() (*keyfactor.StorePlan, error) { return a.kf.Stores.Plan(ctx, d) },
+				func() (*keyfactor.StorePlan, *keyfactor.CertificateStore, error) { return a.kf.Stores.Apply(ctx, d) },
+				func(err error) {
+					out.Error = oneLine(err.Error())
+					a.printStorePlan(out)
+				},
+				func(p *keyfactor.StorePlan, st *keyfactor.CertificateStore, msg string) keyfactor.Action {
+					out.Action, out.Changes, out.Error = p.Action, p.Changes, msg
+					switch {
+					case p.Current != nil:
+						out.ID = p.Current.ID
+					case st != nil:
+						out.ID = st.ID
+					}
+					a.printStorePlan(out)
+					return p.Action
+				})
 		})
 	}
 }
