@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -135,8 +136,9 @@ type setPlanOut struct {
 
 // printSetPlan prints one set's plan, in role apply's forms.
 func (a *app) printSetPlan(p setPlanOut, d keyfactor.CreatePermissionSetRequest) {
-	if a.output != "text" {
-		a.printPlan(planOut{Name: p.Name, Action: p.Action, Changes: p.Changes, Error: p.Error}, nil)
+	if a.output != "text" { // the set's id is a GUID: its own line type, not planOut's number
+		b, _ := json.Marshal(p)
+		fmt.Fprintln(a.stdout, string(b))
 		return
 	}
 	w := a.stdout
@@ -150,18 +152,8 @@ func (a *app) printSetPlan(p setPlanOut, d keyfactor.CreatePermissionSetRequest)
 		fmt.Fprintf(w, "= permission set %q (id %s): no change\n", p.Name, p.ID)
 	default:
 		fmt.Fprintf(w, "~ permission set %q (id %s)\n", p.Name, p.ID)
-		for _, ch := range p.Changes {
-			for _, s := range ch.Removed {
-				fmt.Fprintf(w, "    - %s: %s\n", ch.Field, s)
-			}
-			for _, s := range ch.Added {
-				fmt.Fprintf(w, "    + %s: %s\n", ch.Field, s)
-			}
-		}
 	}
-	if p.Error != "" {
-		fmt.Fprintf(w, "    ! %s\n", strings.TrimPrefix(p.Error, "keyfactor: "))
-	}
+	printChanges(w, p.Changes, p.Error)
 }
 
 // readSets reads a permission set file (one {Name, Permissions} object, or

@@ -36,8 +36,8 @@ func TestPermissionSetCommands(t *testing.T) {
 		t.Fatalf("--plan: %+v", r)
 	}
 	r := cli(t, f.env, "", "permission-set", "apply", "-f", file)
-	if r.code != 0 || strings.Count(r.stdout, `"Action":"create"`) != 2 {
-		t.Fatalf("apply: %+v", r)
+	if r.code != 0 || strings.Count(r.stdout, `"Action":"create"`) != 2 || strings.Count(r.stdout, `"Id":"`) != 2 {
+		t.Fatalf("apply (each created set with its id): %+v", r)
 	}
 	f.ResetRequests()
 	r = cli(t, f.env, "", "permission-set", "apply", "-f", file, "-o", "text")

@@ -362,9 +362,16 @@ func (a *app) printPlan(p planOut, desired *keyfactor.CreateRoleRequest) {
 	default:
 		fmt.Fprintf(w, "~ %s %q (id %d)\n", noun, p.Name, p.ID)
 	}
-	for _, ch := range p.Changes {
+	printChanges(w, p.Changes, p.Error)
+}
+
+// printChanges prints a plan's changes under its line, as every apply's
+// text output does — a value's change, then what a list loses and gains —
+// and the error of a write that failed.
+func printChanges(w io.Writer, changes []keyfactor.Change, errText string) {
+	for _, ch := range changes {
 		if ch.Added == nil && ch.Removed == nil {
-			fmt.Fprintf(w, "    ~ %s: %q -> %q\n", ch.Field, ch.Old, ch.New)
+			fmt.Fprintf(w, "    ~ %s: %q -> %q\n", ch.Field, fmt.Sprint(ch.Old), fmt.Sprint(ch.New))
 		}
 		for _, s := range ch.Removed {
 			fmt.Fprintf(w, "    - %s: %s\n", ch.Field, s)
@@ -373,8 +380,8 @@ func (a *app) printPlan(p planOut, desired *keyfactor.CreateRoleRequest) {
 			fmt.Fprintf(w, "    + %s: %s\n", ch.Field, s)
 		}
 	}
-	if p.Error != "" {
-		fmt.Fprintf(w, "    ! %s\n", strings.TrimPrefix(p.Error, "keyfactor: "))
+	if errText != "" {
+		fmt.Fprintf(w, "    ! %s\n", strings.TrimPrefix(errText, "keyfactor: "))
 	}
 }
 

@@ -75,13 +75,8 @@ func (p storePlanOut) text(w io.Writer) {
 	if p.ID != "" {
 		fmt.Fprintf(w, " id %s", p.ID)
 	}
-	if p.Error != "" {
-		fmt.Fprintf(w, ": %s", p.Error)
-	}
 	fmt.Fprintln(w)
-	for _, ch := range p.Changes {
-		fmt.Fprintf(w, "    ~ %s: %q -> %q\n", ch.Field, fmt.Sprint(ch.Old), fmt.Sprint(ch.New))
-	}
+	printChanges(w, p.Changes, p.Error)
 }
 
 // printStorePlan prints one line of store apply: JSON, or text with -o text.
