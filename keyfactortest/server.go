@@ -128,7 +128,7 @@ type Server struct {
 	jobs             []*job
 	jobDelay         time.Duration
 	failingStores    map[string]string // lower-case store id: failure message
-	nextStoreID      int
+	nextGUID         int               // the counter of the GUIDs the fake makes (stores, agents, jobs)
 	nextJobHistoryID int64
 }
 

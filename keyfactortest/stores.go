@@ -79,8 +79,8 @@ func (s *Server) AddStore(st Store) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if st.ID == "" {
-		s.nextStoreID++
-		st.ID = fmt.Sprintf("a1b2c3d4-0000-4000-8000-%012d", s.nextStoreID)
+		s.nextGUID++
+		st.ID = fmt.Sprintf("a1b2c3d4-0000-4000-8000-%012d", s.nextGUID)
 	}
 	st.Properties, st.Secrets, st.Inventory = maps.Clone(st.Properties), maps.Clone(st.Secrets), maps.Clone(st.Inventory)
 	if st.Inventory == nil {
@@ -115,8 +115,8 @@ func (s *Server) AddAgent(a Agent) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if a.ID == "" {
-		s.nextStoreID++
-		a.ID = fmt.Sprintf("0a9e0000-0000-4000-8000-%012d", s.nextStoreID)
+		s.nextGUID++
+		a.ID = fmt.Sprintf("0a9e0000-0000-4000-8000-%012d", s.nextGUID)
 	}
 	s.agents[strings.ToLower(a.ID)] = &a
 	return a.ID
@@ -183,8 +183,8 @@ func (s *Server) runJobs(force bool) int {
 
 // schedule records a job on a store. It runs under s.mu.
 func (s *Server) schedule(j *job) string {
-	s.nextStoreID++
-	j.id = fmt.Sprintf("5c4e0000-0000-4000-8000-%012d", s.nextStoreID)
+	s.nextGUID++
+	j.id = fmt.Sprintf("5c4e0000-0000-4000-8000-%012d", s.nextGUID)
 	j.requested = time.Now().UTC()
 	s.jobs = append(s.jobs, j)
 	return j.id
@@ -358,8 +358,8 @@ func (s *Server) serveDelivery(c *reqCtx, seg []string) bool {
 					return true
 				}
 			}
-			s.nextStoreID++
-			st.ID = fmt.Sprintf("a1b2c3d4-0000-4000-8000-%012d", s.nextStoreID)
+			s.nextGUID++
+			st.ID = fmt.Sprintf("a1b2c3d4-0000-4000-8000-%012d", s.nextGUID)
 		}
 		s.stores[strings.ToLower(st.ID)] = st
 		writeJSON(c.w, http.StatusOK, s.storeOut(st))
