@@ -174,20 +174,11 @@ func signedBy(issuer, c *x509.Certificate) bool {
 func dedupe(certs []*x509.Certificate) []*x509.Certificate {
 	var out []*x509.Certificate
 	for _, c := range certs {
-		if !containsCert(out, c) {
+		if !slices.ContainsFunc(out, c.Equal) {
 			out = append(out, c)
 		}
 	}
 	return out
-}
-
-func containsCert(cs []*x509.Certificate, c *x509.Certificate) bool {
-	for _, o := range cs {
-		if o.Equal(c) {
-			return true
-		}
-	}
-	return false
 }
 
 // samePublicKey compares two public keys of any kind crypto knows.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -165,7 +166,7 @@ func (s *CertificatesService) replace(ctx context.Context, op string, oldID, new
 	var where []CertificateLocation
 	var unscheduled []JobResult
 	for _, st := range stores {
-		if containsFold(ans.FailedStores, st.CertStoreID) {
+		if slices.ContainsFunc(ans.FailedStores, func(f string) bool { return strings.EqualFold(f, st.CertStoreID) }) {
 			unscheduled = append(unscheduled, JobResult{Job: Job{StoreID: st.CertStoreID}, Status: JobFailed,
 				Message: "Command could not schedule the replacement in this store", AgentMachine: st.StoreMachine})
 			continue
@@ -193,13 +194,4 @@ func subjectOf(c *Certificate) string {
 		return c.IssuedDN
 	}
 	return "CN=" + c.IssuedCN
-}
-
-func containsFold(ss []string, s string) bool {
-	for _, x := range ss {
-		if strings.EqualFold(x, s) {
-			return true
-		}
-	}
-	return false
 }

@@ -321,7 +321,7 @@ func (s *ClaimsService) find(ctx context.Context, op string, want Claim) (*Claim
 			return nil, err
 		}
 		if c.ClaimType == want.ClaimType && c.ClaimValue == want.ClaimValue && c.scheme() == want.ProviderAuthenticationScheme &&
-			!containsClaimID(found, c.ID) {
+			!slices.ContainsFunc(found, func(f Claim) bool { return f.ID == c.ID }) {
 			found = append(found, c)
 		}
 	}
@@ -332,15 +332,6 @@ func (s *ClaimsService) find(ctx context.Context, op string, want Claim) (*Claim
 		return &found[0], nil
 	}
 	return nil, errorf("%s: %d claims are %s (ids %d and %d)", op, len(found), want.label(), found[0].ID, found[1].ID)
-}
-
-func containsClaimID(cs []Claim, id int) bool {
-	for _, c := range cs {
-		if c.ID == id {
-			return true
-		}
-	}
-	return false
 }
 
 // Create creates a claim (POST /Security/Claims, API v1), sending all four

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -541,7 +542,7 @@ func (s *EnrollmentService) Context(ctx context.Context) (*EnrollmentContext, er
 			out.PFX = ts
 		}
 		for _, ca := range w.StandaloneCAs {
-			if !containsString(out.StandaloneCAs, ca.Name) {
+			if !slices.Contains(out.StandaloneCAs, ca.Name) {
 				out.StandaloneCAs = append(out.StandaloneCAs, ca.Name)
 			}
 		}
@@ -800,15 +801,6 @@ func splitNonEmpty(s string) []string {
 		}
 	}
 	return out
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Wire forms of the enrollment endpoints, with Keyfactor's key names —

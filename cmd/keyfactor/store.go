@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -242,19 +243,12 @@ func (a *app) waitJobs(ctx context.Context, jobs []keyfactor.Job, wait bool) err
 // jobProgress says on stderr how each store's job ended.
 func (a *app) jobProgress(results []keyfactor.JobResult) {
 	for _, r := range results {
-		line := fmt.Sprintf("store %s: %s", cmpOr(r.Job.StoreID, r.Job.ID), r.Status)
+		line := fmt.Sprintf("store %s: %s", cmp.Or(r.Job.StoreID, r.Job.ID), r.Status)
 		if r.Message != "" {
 			line += ": " + oneLine(r.Message)
 		}
 		fmt.Fprintln(a.stderr, line)
 	}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func storeAddCert(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
@@ -415,7 +409,7 @@ func jobList(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 			}
 		},
 		"JOB ID\tTYPE\tCLIENT MACHINE\tSTORE PATH\tRESULT\tMESSAGE", func(j jobLine) string {
-			state := cmpOr(j.State, "result "+strconv.Itoa(j.Result))
+			state := cmp.Or(j.State, "result "+strconv.Itoa(j.Result))
 			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", j.JobID, j.JobType, j.ClientMachine, j.StorePath, state, oneLine(j.Message))
 		})
 }
