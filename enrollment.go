@@ -203,7 +203,11 @@ func (s *EnrollmentService) CSR(ctx context.Context, req EnrollCSRRequest) (*Enr
 	if err != nil || e.Status != EnrollmentIssued {
 		return e, err
 	}
-	var pemText []byte
+	n := 0
+	for _, c := range info.Certificates {
+		n += len(c) + 1
+	}
+	pemText := make([]byte, 0, n)
 	for _, c := range info.Certificates {
 		pemText = append(pemText, c...)
 		pemText = append(pemText, '\n')
@@ -887,7 +891,13 @@ func (i *certInfo) enrollment(op string, certificateID int) (*Enrollment, error)
 	if !noWorkflow(i.WorkflowInstanceID) {
 		e.WorkflowInstanceID = i.WorkflowInstanceID
 	}
-	d := strings.ToUpper(strings.NewReplacer("_", "", " ", "").Replace(i.RequestDisposition))
+	// "Issued", "ISSUED", "External_Validation", "External Validation"
+	d := strings.ToUpper(strings.Map(func(r rune) rune {
+		if r == '_' || r == ' ' {
+			return -1
+		}
+		return r
+	}, i.RequestDisposition))
 	switch {
 	case d == "ISSUED" || d == "" && certificateID > 0:
 		e.Status = EnrollmentIssued
