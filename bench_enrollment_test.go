@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/keyfactor-sdk/keyfactor-go"
+	"github.com/keyfactor-sdk/keyfactor-go/keyfactortest"
 )
 
 // benchEnrollment is the CSR and the answer both sides of the enrollment
@@ -37,7 +38,26 @@ func benchEnrollment(b *testing.B) (csr, answer []byte) {
 func BenchmarkEnrollCSR(b *testing.B) {
 	csr, answer := benchEnrollment(b)
 	srv := benchServer(b, http.StatusOK, answer)
-	c := benchClient(b, srv)
+	sdkEnroll(b, csr, benchClient(b, srv))
+}
+
+// BenchmarkEnrollCSRIssued is BenchmarkEnrollCSR against keyfactortest,
+// which does what a CA does for each request: it checks the CSR's
+// signature, signs a new certificate and keeps it. Its baseline is
+// BenchmarkEnrollCSRIssuedBaseline.
+func BenchmarkEnrollCSRIssued(b *testing.B) {
+	csr, _ := benchEnrollment(b)
+	srv := keyfactortest.NewTLSServer()
+	b.Cleanup(srv.Close)
+	c, err := keyfactor.NewClient(keyfactor.Config{BaseURL: srv.URL, Auth: keyfactor.BearerToken(keyfactortest.AdminToken),
+		HTTPClient: &http.Client{Transport: issuedTransport(srv)}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sdkEnroll(b, csr, c)
+}
+
+func sdkEnroll(b *testing.B, csr []byte, c *keyfactor.Client) {
 	ctx := context.Background()
 	req := keyfactor.EnrollCSRRequest{CSR: csr, EnrollmentPolicy: keyfactor.EnrollmentPolicy{Template: "WebServer"},
 		SANs: keyfactor.SANs{DNS: []string{"web01.example.com"}}, IncludeChain: true}
@@ -56,14 +76,34 @@ func BenchmarkEnrollCSR(b *testing.B) {
 // first by issuer name, as a client must, since servers send root-first
 // bundles. It does not check the CSR (BenchmarkEnrollCSRBaselineChecked
 // does).
-func BenchmarkEnrollCSRBaseline(b *testing.B) { baselineEnroll(b, func() {}) }
-
-func baselineEnroll(b *testing.B, check func()) {
+func BenchmarkEnrollCSRBaseline(b *testing.B) {
 	csr, answer := benchEnrollment(b)
 	srv := benchServer(b, http.StatusOK, answer)
-	hc := &http.Client{Transport: benchTransport(srv), Timeout: keyfactor.DefaultTimeout}
+	baselineEnroll(b, csr, benchTransport(srv), srv.URL+"/KeyfactorAPI", "", func() {})
+}
+
+// BenchmarkEnrollCSRIssuedBaseline is the plain baseline against
+// keyfactortest issuing each certificate.
+func BenchmarkEnrollCSRIssuedBaseline(b *testing.B) {
+	csr, _ := benchEnrollment(b)
+	srv := keyfactortest.NewTLSServer()
+	b.Cleanup(srv.Close)
+	baselineEnroll(b, csr, issuedTransport(srv), srv.URL, "Bearer "+keyfactortest.AdminToken, func() {})
+}
+
+// issuedTransport is benchTransport for keyfactortest's TLS server.
+func issuedTransport(srv *keyfactortest.Server) *http.Transport {
+	t := srv.Client().Transport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = keyfactor.DefaultMaxIdleConnsPerHost
+	return t
+}
+
+// baselineEnroll enrolls csr by hand at base and expects a chain of three
+// certificates; auth, when set, replaces the Basic credentials.
+func baselineEnroll(b *testing.B, csr []byte, rt http.RoundTripper, base, auth string, check func()) {
+	hc := &http.Client{Transport: rt, Timeout: keyfactor.DefaultTimeout}
 	ctx := context.Background()
-	url := srv.URL + "/KeyfactorAPI/Enrollment/CSR"
+	url := base + "/Enrollment/CSR"
 	type in struct {
 		CSR          string              `json:"CSR"`
 		IncludeChain bool                `json:"IncludeChain"`
@@ -90,6 +130,9 @@ func baselineEnroll(b *testing.B, check func()) {
 			b.Fatal(err)
 		}
 		baselineHeaders(hreq.Header, "1.0", true)
+		if auth != "" {
+			hreq.Header.Set("Authorization", auth)
+		}
 		hreq.Header.Set("X-Certificateformat", "PEM")
 		resp, err := hc.Do(hreq)
 		if err != nil {
@@ -119,15 +162,30 @@ func baselineEnroll(b *testing.B, check func()) {
 // BenchmarkEnrollCSRBaselineChecked is the baseline doing what the SDK
 // does before sending: parse the CSR and check its signature.
 func BenchmarkEnrollCSRBaselineChecked(b *testing.B) {
+	csr, answer := benchEnrollment(b)
+	srv := benchServer(b, http.StatusOK, answer)
+	baselineEnroll(b, csr, benchTransport(srv), srv.URL+"/KeyfactorAPI", "", checkCSR(b, csr))
+}
+
+// BenchmarkEnrollCSRIssuedBaselineChecked is BenchmarkEnrollCSRBaselineChecked
+// against keyfactortest.
+func BenchmarkEnrollCSRIssuedBaselineChecked(b *testing.B) {
 	csr, _ := benchEnrollment(b)
+	srv := keyfactortest.NewTLSServer()
+	b.Cleanup(srv.Close)
+	baselineEnroll(b, csr, issuedTransport(srv), srv.URL, "Bearer "+keyfactortest.AdminToken, checkCSR(b, csr))
+}
+
+// checkCSR is what a careful hand-written client checks before sending a
+// CSR: that it parses and its signature verifies.
+func checkCSR(b *testing.B, csr []byte) func() {
 	block, _ := pem.Decode(csr)
-	check := func() {
+	return func() {
 		r, err := x509.ParseCertificateRequest(block.Bytes)
 		if err != nil || r.CheckSignature() != nil {
 			b.Fatal(err)
 		}
 	}
-	baselineEnroll(b, check)
 }
 
 // orderChain is the plain way to put a bundle leaf first: the leaf
