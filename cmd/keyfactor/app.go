@@ -36,9 +36,10 @@ const (
 type app struct {
 	getenv         func(string) string // the environment; os.Getenv in main
 	stdin          io.Reader
-	stdout, stderr io.Writer
-	terminal       bool // stderr is a terminal: show progress there
-	stdinTerminal  bool // stdin is a terminal: irreversible commands ask for --yes
+	stdout, stderr io.Writer // printable: control characters escaped
+	tty            io.Writer // stderr as it is, for the progress line's carriage returns
+	terminal       bool      // stderr is a terminal: show progress there
+	stdinTerminal  bool      // stdin is a terminal: irreversible commands ask for --yes
 
 	// common flags
 	output  string

@@ -310,3 +310,47 @@ printf '%s\n' "${COMPREPLY[@]}"`
 		}
 	}
 }
+
+// A server's text reaches the terminal with its control characters
+// escaped: a description or error message carrying ESC sequences, a bell,
+// a carriage return or a C1 CSI must not drive the terminal. JSON output
+// stays JSON and still carries the exact value.
+func TestServerTextCannotDriveTheTerminal(t *testing.T) {
+	const evil = "ops\x1b]0;pwned\x07\x1b[2J\rfake line\u009b31m\x7f"
+	f := newFake(t)
+	id := strconv.Itoa(f.AddRole(keyfactortest.Role{Name: "Ops", Description: evil}))
+	clean := func(s string) bool { return !strings.ContainsAny(s, "\x1b\x07\r\x7f\u009b") }
+
+	text := cli(t, f.env, "", "role", "get", id, "-o", "text")
+	if text.code != 0 || !clean(text.stdout) || !strings.Contains(text.stdout, `ops\u001b]0;pwned\u0007\u001b[2J\u000dfake line\u009b31m\u007f`) {
+		t.Errorf("text: %+v", text)
+	}
+	js := cli(t, f.env, "", "role", "get", id)
+	var got struct{ Description string }
+	if js.code != 0 || !clean(js.stdout) || json.Unmarshal([]byte(js.stdout), &got) != nil || got.Description != evil {
+		t.Errorf("json: %+v (description %q)", js, got.Description)
+	}
+
+	f.FailNext(1, keyfactortest.Fault{Status: http.StatusBadRequest, Message: evil})
+	r := cli(t, f.env, "", "role", "get", id, "-o", "text")
+	if r.code == 0 || !clean(r.stderr) || !strings.Contains(r.stderr, `pwned\u0007`) {
+		t.Errorf("error: %+v", r)
+	}
+}
+
+func TestPrintableSplitsNothing(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"plain\ttext\n", "plain\ttext\n"},
+		{"", ""},
+		{"\x00\x1f", `\u0000\u001f`},
+		{"é ü 世界 \u00a0", "é ü 世界 \u00a0"}, // U+00A0 is 0xC2 0xA0: not C1
+		{"\u0085\u009f", `\u0085\u009f`},
+		{"\xc2", "\xc2"}, // a lone lead byte at the end is left as it is
+	} {
+		var b strings.Builder
+		n, err := printable{&b}.Write([]byte(tt.in))
+		if err != nil || n != len(tt.in) || b.String() != tt.want {
+			t.Errorf("%q: wrote %q, n %d, err %v; want %q", tt.in, b.String(), n, err, tt.want)
+		}
+	}
+}

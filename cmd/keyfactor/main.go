@@ -52,6 +52,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -68,7 +69,57 @@ func main() {
 // run executes one command line and returns the exit code. Everything it
 // reads of its process comes in: getenv stands for the environment (the
 // KEYFACTOR_* variables and HOME), so tests run commands in process.
+//
+// What it prints goes through printable: names, descriptions and messages
+// come from the server, and a control character in one must not reach
+// the terminal, where it could clear the screen, rewrite the line above
+// or set the window title.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, terminal: isTerminal(stderr), stdinTerminal: isTerminal(stdin)}
+	a := &app{getenv: getenv, stdin: stdin, stdout: printable{stdout}, stderr: printable{stderr}, tty: stderr,
+		terminal: isTerminal(stderr), stdinTerminal: isTerminal(stdin)}
 	return a.run(ctx, args)
+}
+
+// printable writes what it is given with every control character but tab
+// and newline escaped as \u00XX: the C0 set (ESC, CR, BEL, …), DEL and the
+// C1 set. The escape is also a valid JSON escape, and JSON output holds
+// no other control character outside strings, so JSON stays JSON.
+type printable struct{ w io.Writer }
+
+func (p printable) Write(b []byte) (int, error) {
+	i := 0
+	for i < len(b) && controlAt(b, i) == 0 {
+		i++
+	}
+	if i == len(b) {
+		return p.w.Write(b)
+	}
+	out := append(make([]byte, 0, len(b)+16), b[:i]...)
+	for i < len(b) {
+		switch n := controlAt(b, i); n {
+		case 0:
+			out = append(out, b[i])
+			i++
+		default:
+			out = fmt.Appendf(out, `\u%04x`, b[i+n-1]) // C1 U+0080–U+009F is 0xC2 then its own value
+			i += n
+		}
+	}
+	if _, err := p.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// controlAt is the length of the control character at b[i]: 1 for a C0
+// control other than tab and newline, or DEL; 2 for a UTF-8 encoded C1
+// control; 0 for anything else.
+func controlAt(b []byte, i int) int {
+	switch c := b[i]; {
+	case c < 0x20 && c != '\t' && c != '\n', c == 0x7f:
+		return 1
+	case c == 0xc2 && i+1 < len(b) && b[i+1] >= 0x80 && b[i+1] <= 0x9f:
+		return 2
+	}
+	return 0
 }

@@ -513,9 +513,9 @@ func (a *app) progress(total int) func(error) {
 		} else {
 			failed++
 		}
-		fmt.Fprintf(a.stderr, "\r%d/%d: %d changed, %d failed", changed+failed, total, changed, failed)
+		fmt.Fprintf(a.tty, "\r%d/%d: %d changed, %d failed", changed+failed, total, changed, failed)
 		if changed+failed == total {
-			fmt.Fprintln(a.stderr)
+			fmt.Fprintln(a.tty)
 		}
 	}
 }

@@ -202,7 +202,7 @@ func lines(t *testing.T, path string) int {
 
 func TestProgressOnlyOnATerminal(t *testing.T) {
 	var buf bytes.Buffer
-	a := &app{stderr: &buf, terminal: true}
+	a := &app{tty: &buf, terminal: true}
 	step := a.progress(3)
 	step(nil)
 	step(errors.New("boom"))

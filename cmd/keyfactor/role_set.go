@@ -261,9 +261,9 @@ func (a *app) syncProgress(planOnly bool) func(keyfactor.SyncEvent) {
 		case e.Item.Plan.Action != keyfactor.ActionNone:
 			changed++
 		}
-		fmt.Fprintf(a.stderr, "\r%d/%d roles: %d %s, %d failed", e.Done, e.Total, changed, verb, failed)
+		fmt.Fprintf(a.tty, "\r%d/%d roles: %d %s, %d failed", e.Done, e.Total, changed, verb, failed)
 		if e.Done == e.Total {
-			fmt.Fprintln(a.stderr)
+			fmt.Fprintln(a.tty)
 		}
 	}
 }

@@ -238,7 +238,7 @@ func TestRoleExportRoundTrip(t *testing.T) {
 
 func TestSyncProgressOnATerminal(t *testing.T) {
 	var buf strings.Builder
-	a := &app{stderr: &buf}
+	a := &app{tty: &buf}
 	if a.syncProgress(false) != nil {
 		t.Error("progress without a terminal")
 	}
