@@ -280,9 +280,5 @@ func (s *PermissionSetsService) Apply(ctx context.Context, desired CreatePermiss
 
 // checkSetID requires a permission set id: a hyphenated GUID.
 func checkSetID(v *validator, field, id string) {
-	if id == "" {
-		v.add(field, "required: a permission set's GUID")
-		return
-	}
 	checkGUID(v, field, id)
 }

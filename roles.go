@@ -578,7 +578,7 @@ func (s *RolesService) checkDefinition(ctx context.Context, v *validator, d Crea
 // named scope is refused: what is sent must be resolved.
 func checkDefinition(v *validator, d CreateRoleRequest, fromServer, portable bool) (unknown []string) {
 	checkRoleText(v, d.Name, d.Description, d.EmailAddress)
-	checkGUID(v, "PermissionSetID", d.PermissionSetID)
+	checkOptionalGUID(v, "PermissionSetID", d.PermissionSetID)
 	if portable {
 		checkPlaceholders(v, d.Permissions)
 	} else {

@@ -68,7 +68,7 @@ type CopyRoleV1Request struct {
 func (s *RolesService) CreateV1(ctx context.Context, req CreateRoleV1Request) (*RoleV1, error) {
 	v := newValidator("Roles.CreateV1")
 	checkRoleText(v, req.Name, req.Description, req.EmailAddress)
-	checkGUID(v, "PermissionSetID", req.PermissionSetID)
+	checkOptionalGUID(v, "PermissionSetID", req.PermissionSetID)
 	s.noteUnknown(ctx, checkPermissionsV1(v, req.Permissions))
 	for i, id := range req.Identities {
 		if strings.TrimSpace(id.AccountName) == "" {

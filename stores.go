@@ -420,9 +420,7 @@ func (r *CreateStoreRequest) check(v *validator) {
 	v.notBlank("ClientMachine", r.ClientMachine)
 	v.notBlank("StorePath", r.StorePath)
 	v.notNegative("StoreType", r.StoreType)
-	if r.AgentID != "" {
-		checkGUID(v, "AgentID", r.AgentID)
-	}
+	checkOptionalGUID(v, "AgentID", r.AgentID)
 	for k := range r.Properties {
 		if _, dup := r.Secrets[k]; dup {
 			v.addf("Properties["+strconv.Quote(k)+"]", "%q is also a secret: name it in one of Properties and Secrets", k)

@@ -518,3 +518,49 @@ func TestGetByPathQuoteInMachineName(t *testing.T) {
 		t.Errorf("the quote stripped: %v", err)
 	}
 }
+
+// An empty GUID names no object and is refused before sending: sent, ""
+// would make GET /CertificateStores/{id} the list of every store, POST
+// /Agents/{id}/Reset a path with an empty segment, and Jobs.Wait poll
+// forever for a job id no history holds.
+func TestEmptyGUIDIsRefused(t *testing.T) {
+	c, m := newTestClient(t)
+	ctx := context.Background()
+	drain := func(seq func(func(InventoryItem, error) bool)) (err error) {
+		for _, e := range seq {
+			return e
+		}
+		return nil
+	}
+	for _, tt := range []struct {
+		op, field string
+		call      func() error
+	}{
+		{"Stores.Get", "id", func() error { _, err := c.Stores.Get(ctx, ""); return err }},
+		{"Stores.Update", "ID", func() error {
+			_, err := c.Stores.Update(ctx, UpdateStoreRequest{CreateStoreRequest: CreateStoreRequest{ClientMachine: "m", StorePath: "p"}})
+			return err
+		}},
+		{"Stores.Delete", "id", func() error { return c.Stores.Delete(ctx, "") }},
+		{"Stores.Inventory", "id", func() error { return drain(c.Stores.Inventory(ctx, "")) }},
+		{"Stores.ScheduleInventory", "ids[0]", func() error { return c.Stores.ScheduleInventory(ctx, []string{""}, Schedule{Immediate: true}) }},
+		{"Stores.AddCertificate", "Stores[0].StoreID", func() error {
+			_, err := c.Stores.AddCertificate(ctx, AddCertificateRequest{CertificateID: 1, Stores: []StoreTarget{{}}})
+			return err
+		}},
+		{"Jobs.Wait", "jobs[0].ID", func() error { _, err := c.Jobs.Wait(ctx, []Job{{}}); return err }},
+		{"Agents.Get", "id", func() error { _, err := c.Agents.Get(ctx, ""); return err }},
+		{"Agents.Approve", "ids[0]", func() error { return c.Agents.Approve(ctx, "") }},
+		{"Agents.Reset", "id", func() error { return c.Agents.Reset(ctx, "") }},
+		{"Enrollment.PFX", "Stores[0].StoreID", func() error {
+			_, err := c.Enrollment.PFX(ctx, EnrollPFXRequest{Subject: "CN=web01", EnrollmentPolicy: EnrollmentPolicy{Template: "WebServer"},
+				Stores: []StoreDelivery{{}}})
+			return err
+		}},
+	} {
+		t.Run(tt.op, func(t *testing.T) {
+			assertValidation(t, tt.call(), tt.op, []string{tt.field}, "required: a GUID")
+		})
+	}
+	assertNothingSent(t, m)
+}

@@ -60,8 +60,19 @@ func checkEmail(v *validator, field, s string) {
 	}
 }
 
-// checkGUID accepts a hyphenated GUID without braces.
+// checkGUID requires a hyphenated GUID without braces. An empty one would
+// name no object: GET /CertificateStores/{id} with "" is the list of
+// stores, and a job id "" is one no job history will ever hold.
 func checkGUID(v *validator, field, s string) {
+	if s == "" {
+		v.add(field, "required: a GUID such as 00000000-0000-0000-0000-000000000000")
+		return
+	}
+	checkOptionalGUID(v, field, s)
+}
+
+// checkOptionalGUID accepts an empty s or a hyphenated GUID without braces.
+func checkOptionalGUID(v *validator, field, s string) {
 	if s == "" {
 		return
 	}
