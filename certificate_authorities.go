@@ -44,7 +44,7 @@ func (s *CertificateAuthoritiesService) List(ctx context.Context, opts ListCerti
 func (s *CertificateAuthoritiesService) GetByName(ctx context.Context, name string) (*CertificateAuthority, error) {
 	const op = "CertificateAuthorities.GetByName"
 	v := newValidator(op)
-	v.notBlank("name", name)
+	checkCAName(v, "name", name)
 	if err := v.err(); err != nil {
 		return nil, err
 	}

@@ -628,11 +628,17 @@ func (p EnrollmentPolicy) check(v *validator) {
 		v.add("Template", "set Template (a template's short name) or EnrollmentPatternID")
 	}
 	v.notNegative("EnrollmentPatternID", p.EnrollmentPatternID)
-	if ca := p.CertificateAuthority; ca != "" {
-		host, logical, ok := strings.Cut(ca, `\`)
-		if !ok || strings.TrimSpace(host) == "" || strings.TrimSpace(logical) == "" {
-			v.addf("CertificateAuthority", `%q is not "host\logical" (CertificateAuthority.Name)`, ca)
-		}
+	if p.CertificateAuthority != "" {
+		checkCAName(v, "CertificateAuthority", p.CertificateAuthority)
+	}
+}
+
+// checkCAName requires a CA's name as enrollment takes it: "host\logical",
+// neither part blank (CertificateAuthority.Name).
+func checkCAName(v *validator, field, name string) {
+	host, logical, ok := strings.Cut(name, `\`)
+	if !ok || strings.TrimSpace(host) == "" || strings.TrimSpace(logical) == "" {
+		v.addf(field, `%q is not "host\logical" (CertificateAuthority.Name)`, name)
 	}
 }
 

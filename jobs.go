@@ -142,6 +142,11 @@ func (s *JobsService) Acknowledge(ctx context.Context, jobAuditIDs []int64) erro
 	if len(jobAuditIDs) == 0 {
 		v.add("jobAuditIDs", "name at least one job history id")
 	}
+	for i, id := range jobAuditIDs {
+		if id <= 0 {
+			v.addf("jobAuditIDs["+strconv.Itoa(i)+"]", "must be greater than 0, got %d", id)
+		}
+	}
 	if err := v.err(); err != nil {
 		return err
 	}

@@ -564,3 +564,15 @@ func TestEmptyGUIDIsRefused(t *testing.T) {
 	}
 	assertNothingSent(t, m)
 }
+
+// A CA name that is not host\logical cannot name a CA, and a job history
+// id is positive: both are refused before sending.
+func TestCANameAndJobAuditIDsChecked(t *testing.T) {
+	c, m := newTestClient(t)
+	ctx := context.Background()
+	_, err := c.CertificateAuthorities.GetByName(ctx, "CorpIssuingCA1")
+	assertValidation(t, err, "CertificateAuthorities.GetByName", []string{"name"}, `"CorpIssuingCA1" is not "host\logical"`)
+	err = c.Jobs.Acknowledge(ctx, []int64{5, 0})
+	assertValidation(t, err, "Jobs.Acknowledge", []string{"jobAuditIDs[1]"}, "must be greater than 0, got 0")
+	assertNothingSent(t, m)
+}
