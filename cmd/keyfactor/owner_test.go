@@ -5,10 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -115,23 +119,32 @@ func TestOwnerSetResumesAfterKill(t *testing.T) {
 	args := []string{"owner", "set", "--query", `IssuedCN -startswith "web"`, "--role-name", "Web Team", "--state", state,
 		"--concurrency", "8", "--timeout", "5m"}
 
-	cmd := binCommand(t, f.env, args...)
+	// The first run goes through a gate that holds every owner update after
+	// the 1,000th: it is killed there, however loaded the machine is.
+	const stop, concurrency = 1000, 8
+	g := &gate{h: srv, after: stop, reached: make(chan struct{}), release: make(chan struct{})}
+	gated := httptest.NewTLSServer(g)
+	t.Cleanup(gated.Close)
+	t.Cleanup(g.open) // before gated.Close, which waits for held requests
+	cmd := binCommand(t, envFor(gated.URL, gated.Certificate(), "admin", "KEYFACTOR", keyfactortest.AdminPassword), args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(time.Minute)
-	for lines(t, state) < 1001 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond) // polling the state file, not pacing the test
+	select {
+	case <-g.reached:
+	case <-time.After(time.Minute):
+		t.Fatalf("the first run never made %d owner updates\n%s", stop+1, out.String())
 	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = cmd.Wait()
+	g.open()
 	first := lines(t, state) - 1 // the header is a line too
-	if first < 1000 || first >= 4285 {
-		t.Fatalf("killed after %d certificates; want it in the middle\n%s", first, out.String())
+	if first < stop-concurrency || first > stop {
+		t.Fatalf("killed after %d certificates; want %d at most %d fewer\n%s", first, stop, concurrency, out.String())
 	}
 	// Requests the killed process had in flight settle on the server (each
 	// is applied or dropped); then the second run starts from what is there.
@@ -176,6 +189,27 @@ func TestOwnerSetResumesAfterKill(t *testing.T) {
 	t.Logf("killed after %d recorded; the second run changed %d, skipped %d recorded and %d already owned",
 		first, sum.Changed, sum.DoneEarlier, sum.AlreadyOwned)
 }
+
+// gate serves h, holding each PUT after the first after until open is
+// called; reached is closed when the first one is held.
+type gate struct {
+	h         http.Handler
+	after     int64
+	puts      atomic.Int64
+	reached   chan struct{}
+	release   chan struct{}
+	hold, rel sync.Once
+}
+
+func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPut && g.puts.Add(1) > g.after {
+		g.hold.Do(func() { close(g.reached) })
+		<-g.release
+	}
+	g.h.ServeHTTP(w, r)
+}
+
+func (g *gate) open() { g.rel.Do(func() { close(g.release) }) }
 
 // waitQuiet waits until the server has received no request for 100 ms
 // (at most 10 s).
