@@ -108,6 +108,9 @@ func bundleFrom(certs []*x509.Certificate, key crypto.Signer) (*CertificateBundl
 	if len(certs) == 0 {
 		return nil, errors.New("keyfactor: the answer holds no certificate")
 	}
+	if len(certs) > maxBundleCertificates {
+		return nil, fmt.Errorf("keyfactor: the answer holds more than %d certificates: not one chain", maxBundleCertificates)
+	}
 	certs = dedupe(certs)
 	// The leaf issues no other certificate of the set (a self-signed root
 	// issues itself only).
@@ -182,6 +185,11 @@ func dedupe(certs []*x509.Certificate) []*x509.Certificate {
 	return out
 }
 
+// maxBundleCertificates bounds a bundle. Chains are a handful of
+// certificates; ordering one compares every pair, so thousands (32 MiB of
+// answer holds about 90,000) would hold a CPU for minutes.
+const maxBundleCertificates = 32
+
 // samePublicKey compares two public keys of any kind crypto knows.
 func samePublicKey(a, b crypto.PublicKey) bool {
 	eq, ok := a.(interface{ Equal(crypto.PublicKey) bool })
@@ -202,6 +210,9 @@ func parseCertificates(data []byte) ([]*x509.Certificate, error) {
 			}
 			switch block.Type {
 			case "CERTIFICATE":
+				if len(out) == maxBundleCertificates {
+					return nil, fmt.Errorf("keyfactor: the answer holds more than %d certificates: not one chain", maxBundleCertificates)
+				}
 				c, err := x509.ParseCertificate(block.Bytes)
 				if err != nil {
 					return nil, fmt.Errorf("keyfactor: a PEM certificate does not parse: %w", err)

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"math/big"
 	"strings"
 	"testing"
@@ -76,5 +77,28 @@ func TestBundleIsOneChainLeafFirst(t *testing.T) {
 	parsed, err := parseCertificates(certs)
 	if err != nil || len(parsed) != 2 || !parsed[0].Equal(leaf) {
 		t.Errorf("PEM reads back: %v", err)
+	}
+}
+
+// A bundle of more certificates than any chain has is refused before it
+// is ordered (ordering compares every pair), in PEM and as parsed values.
+func TestBundleSizeIsBounded(t *testing.T) {
+	_, inter, leaf, _, _ := testChain(t)
+	var pemText []byte
+	certs := []*x509.Certificate{leaf}
+	for range maxBundleCertificates {
+		certs = append(certs, inter)
+	}
+	for _, c := range certs {
+		pemText = append(pemText, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	if _, err := parseCertificates(pemText); err == nil || !strings.Contains(err.Error(), "more than 32 certificates") {
+		t.Errorf("PEM of %d certificates: %v", len(certs), err)
+	}
+	if _, err := bundleFrom(certs, nil); err == nil || !strings.Contains(err.Error(), "more than 32 certificates") {
+		t.Errorf("bundle of %d certificates: %v", len(certs), err)
+	}
+	if b, err := bundleFrom(certs[:maxBundleCertificates], nil); err != nil || b.Leaf != leaf {
+		t.Errorf("bundle of %d certificates (the same issuer repeated): %v", maxBundleCertificates, err)
 	}
 }
