@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -292,7 +293,7 @@ func templateList(a *app, fs *pflag.FlagSet) func(context.Context, []string) err
 			return c.Templates.List(ctx, keyfactor.ListTemplatesOptions{Query: query, PageSize: pageSize})
 		},
 		"ID\tSHORT NAME\tDISPLAY NAME\tKEY\tAPPROVAL", func(t keyfactor.Template) string {
-			return fmt.Sprintf("%d\t%s\t%s\t%s %d\t%v", t.ID, t.CommonName, t.DisplayName, t.KeyType, t.KeySize, t.RequiresApproval)
+			return fmt.Sprintf("%d\t%s\t%s\t%s\t%v", t.ID, t.CommonName, t.DisplayName, templateKey(t), t.RequiresApproval)
 		})
 }
 
@@ -305,9 +306,21 @@ func templateGet(a *app, fs *pflag.FlagSet) func(context.Context, []string) erro
 			return c.Templates.GetByName(ctx, name)
 		},
 		func(w io.Writer, t *keyfactor.Template) {
-			fmt.Fprintf(w, "template %d %s (%q)\n  key: %s %d\n  requires approval: %v\n", t.ID, t.CommonName, t.DisplayName,
-				t.KeyType, t.KeySize, t.RequiresApproval)
+			fmt.Fprintf(w, "template %d %s (%q)\n  key: %s\n  requires approval: %v\n", t.ID, t.CommonName, t.DisplayName,
+				templateKey(*t), t.RequiresApproval)
 		})
+}
+
+// templateKey is a template's key type and size as text: "RSA 2048",
+// "ECC" when it sets no size, "any" when it sets neither.
+func templateKey(t keyfactor.Template) string {
+	switch {
+	case t.KeySize == 0:
+		return cmp.Or(t.KeyType, "any")
+	case t.KeyType == "":
+		return strconv.Itoa(t.KeySize) + " bits"
+	}
+	return t.KeyType + " " + strconv.Itoa(t.KeySize)
 }
 
 func caList(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {

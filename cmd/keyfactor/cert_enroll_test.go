@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -152,8 +153,10 @@ func TestCertDownloadTemplatesAndCAs(t *testing.T) {
 	if r.code != 0 || strings.Count(r.stdout, "BEGIN CERTIFICATE") != 3 {
 		t.Errorf("download: %+v", r)
 	}
+	f.AddTemplate(keyfactortest.Template{ShortName: "UserAuth", KeyType: "ECC"})
 	r = cli(t, f.env, "", "template", "list", "-o", "text")
-	if r.code != 0 || !strings.Contains(r.stdout, "WebServerApproval") {
+	if r.code != 0 || !strings.Contains(r.stdout, "WebServerApproval") || !strings.Contains(r.stdout, "RSA 2048") ||
+		!regexp.MustCompile(`UserAuth +ECC +false`).MatchString(r.stdout) {
 		t.Errorf("template list: %+v", r)
 	}
 	if r := cli(t, f.env, "", "template", "get", "--name", "Web Server"); r.code != exitNotFound || !strings.Contains(r.stderr, "display name") {

@@ -9,7 +9,6 @@ import (
 	"iter"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/keyfactor-sdk/keyfactor-go"
@@ -408,10 +407,28 @@ func jobList(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 				}
 			}
 		},
-		"JOB ID\tTYPE\tCLIENT MACHINE\tSTORE PATH\tRESULT\tMESSAGE", func(j jobLine) string {
-			state := cmp.Or(j.State, "result "+strconv.Itoa(j.Result))
+		"JOB ID\tTYPE\tCLIENT MACHINE\tSTORE PATH\tSTATE\tMESSAGE", func(j jobLine) string {
+			state := cmp.Or(j.State, jobState(j.Status, j.Result))
 			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", j.JobID, j.JobType, j.ClientMachine, j.StorePath, state, oneLine(j.Message))
 		})
+}
+
+// jobState names a job history record's status and result codes (the
+// wire's numbers; names as Keyfactor documents them): "completed: success",
+// "in process", "completed, will retry: failure".
+func jobState(status, result int) string {
+	statuses := map[int]string{1: "waiting", 2: "in process", 3: "completed", 4: "acknowledged", 5: "completed, will retry"}
+	results := map[int]string{2: "success", 3: "warning", 4: "failure"}
+	name, ok := statuses[status]
+	switch {
+	case !ok:
+		return fmt.Sprintf("status %d, result %d", status, result)
+	case status < 3: // not run yet: no result
+		return name
+	case results[result] == "":
+		return fmt.Sprintf("%s: result %d", name, result)
+	}
+	return name + ": " + results[result]
 }
 
 // jobLine is one line of job list.

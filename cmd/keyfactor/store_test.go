@@ -79,6 +79,10 @@ func TestStoreAddCertWaitAndJobs(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "Access denied") || strings.Count(r.stdout, "\n") != 1 {
 		t.Errorf("job list of failures: %+v", r)
 	}
+	r = cli(t, f.env, "", "job", "list", "--query", "Result -eq 4", "-o", "text")
+	if r.code != 0 || !strings.Contains(r.stdout, "completed: failure") {
+		t.Errorf("job list of failures, as text: %+v", r)
+	}
 	// Without --wait: the jobs, scheduled; job wait follows them.
 	r = cli(t, f.env, "", "store", "remove-cert", id, "--store", good)
 	out = jobsOut{}
@@ -145,5 +149,19 @@ func TestStoreTypesAndAgentsCommands(t *testing.T) {
 	}
 	if r := cli(t, f.env, "", "store-type", "get", "--name", "NoSuch"); r.code != exitNotFound {
 		t.Errorf("unknown store type: %+v", r)
+	}
+}
+
+func TestJobState(t *testing.T) {
+	for _, tt := range []struct {
+		status, result int
+		want           string
+	}{
+		{1, 0, "waiting"}, {2, 0, "in process"}, {3, 2, "completed: success"}, {4, 3, "acknowledged: warning"},
+		{5, 4, "completed, will retry: failure"}, {3, 0, "completed: result 0"}, {9, 2, "status 9, result 2"},
+	} {
+		if got := jobState(tt.status, tt.result); got != tt.want {
+			t.Errorf("jobState(%d, %d) = %q, want %q", tt.status, tt.result, got, tt.want)
+		}
 	}
 }

@@ -39,9 +39,11 @@ func rootCommand(stdout, stderr io.Writer) *cobra.Command {
 	serve := &cobra.Command{
 		Use:   "serve",
 		Short: "serve the fake Keyfactor Command API until SIGINT or SIGTERM",
-		Long: `Serves the keyfactortest fake of Keyfactor Command's API (roles, certificates and
-owners, users and permissions, an OAuth token endpoint) on --addr, as the administrator
-KEYFACTOR\admin can use it (see --print-env), plus whatever --seed adds.
+		Long: `Serves the keyfactortest fake of Keyfactor Command's API (roles, permission sets,
+collections and containers; certificates, their owners, enrollment from an in-memory CA,
+revocation, renewal and metadata; certificate stores, store types, agents and an
+orchestrator running store jobs; users, permissions and an OAuth token endpoint) on --addr,
+as the administrator KEYFACTOR\admin can use it (see --print-env), plus whatever --seed adds.
 
 	go build -o bin/ ./cmd/keyfactortest            # from a clone; or go install .../cmd/keyfactortest@latest
 	eval "$(bin/keyfactortest serve --print-env &)" # serve in the background; settings in this shell
@@ -52,7 +54,8 @@ Run the built binary, not "go run", under eval: go run keeps standard output
 open until the server exits, so $(...) would wait for it.
 
 The seed file is JSON; its keys are the Go field names of package keyfactortest's types:
-{"Users": [...], "OAuthClients": [...], "PermissionSets": [...], "Roles": [...], "Certificates": [...]}
+{"Users": [...], "OAuthClients": [...], "PermissionSets": [...], "Roles": [...], "Certificates": [...],
+ "Templates": [...], "CAs": [...], "StoreTypes": [...], "Agents": [...], "Stores": [...]}
 (see the README for an example). A bad seed file is exit 2, naming every problem.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return serveFake(cmd.Context(), o, stdout, stderr) },
