@@ -542,6 +542,12 @@ func (c *Client) decode(ctx context.Context, r *request, resp *http.Response, ou
 		return requestError(r.method, r.url, "read response", c.contextCause(ctx, err))
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
+		// An empty answer that comes as the caller's context ends is the
+		// context's doing (a server whose handler gave up when the client's
+		// connection closed answers 200 with nothing): say so, not "no body".
+		if err := ctx.Err(); err != nil {
+			return requestError(r.method, r.url, "", c.contextCause(ctx, err))
+		}
 		return requestError(r.method, r.url, "", fmt.Errorf("%d response has no body", resp.StatusCode))
 	}
 	if d, ok := out.(bodyDecoder); ok {

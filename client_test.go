@@ -212,6 +212,17 @@ func TestSuccessBodyDecoding(t *testing.T) {
 	if _, err := c.Roles.Get(ctx, 2); err == nil || !strings.Contains(err.Error(), "decode 200 response (<html>)") {
 		t.Errorf("non-JSON 200 body: err = %v", err)
 	}
+	// An empty answer that arrives as the caller's deadline passes (a
+	// server that gave up when the connection closed answers so) is the
+	// deadline's error, not "no body".
+	late, cancel := context.WithCancelCause(ctx)
+	m.RegisterResponder("GET", testBase+"/Security/Roles/3", func(*http.Request) (*http.Response, error) {
+		cancel(context.DeadlineExceeded)
+		return httpmock.NewStringResponse(200, ""), nil
+	})
+	if _, err := c.Roles.Get(late, 3); !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "no body") {
+		t.Errorf("empty 200 body as the context ends: err = %v", err)
+	}
 	huge := func(*http.Request) (*http.Response, error) {
 		resp := httpmock.NewStringResponse(200, "")
 		resp.Body = io.NopCloser(io.LimitReader(zeros{}, c.maxBody+10)) // no Content-Length
