@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -101,10 +102,10 @@ func (e *APIError) Error() string {
 	case e.StatusCode < 200:
 		b.WriteString(": not a final answer; the connection was closed")
 	case e.ErrorCode != "" && e.Message != "":
-		fmt.Fprintf(&b, ": %s: %s", e.ErrorCode, e.Message)
+		fmt.Fprintf(&b, ": %s: %s", escapeControl(e.ErrorCode), escapeControl(e.Message))
 	case e.Message != "":
 		b.WriteString(": ")
-		b.WriteString(e.Message)
+		b.WriteString(escapeControl(e.Message))
 	default:
 		if x := excerpt(e.Body, 200); x != "" {
 			b.WriteString(": ")
@@ -193,7 +194,7 @@ func excerpt(body []byte, n int) string {
 			s = text
 		}
 	}
-	s = strings.Join(strings.Fields(s), " ")
+	s = escapeControl(strings.Join(strings.Fields(s), " "))
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "?")
 	}
@@ -341,7 +342,30 @@ func (e *retryStoppedError) Unwrap() []error { return []error{e.cause, e.ctxErr}
 // it wraps, and errors.Is and errors.As reach every error wrapped with %w.
 func errorf(format string, args ...any) error {
 	err := fmt.Errorf(format, args...)
-	return &sdkError{msg: "keyfactor: " + strings.ReplaceAll(err.Error(), "keyfactor: ", ""), err: err}
+	return &sdkError{msg: "keyfactor: " + escapeControl(strings.ReplaceAll(err.Error(), "keyfactor: ", "")), err: err}
+}
+
+// escapeControl makes server text fit for an error message, which ends up
+// in logs and on terminals: line breaks and tabs become spaces (a message
+// cannot forge a log line), other control characters (ESC, BEL, DEL, C1)
+// become \u00XX escapes (nor drive a terminal). The values themselves,
+// APIError.Message say, stay as the server sent them.
+func escapeControl(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t' || r == '\v' || r == '\f':
+			b.WriteByte(' ')
+		case unicode.IsControl(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // sdkError is an error errorf made: its message, and the error it wraps.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -61,4 +62,26 @@ func FuzzParseErrorBody(f *testing.F) {
 			t.Fatalf("bad excerpt %q", x)
 		}
 	})
+}
+
+// Server text in an error cannot forge a log line or drive a terminal:
+// line breaks become spaces and other control characters escapes, in
+// APIError's message and in the SDK's own errors; the fields keep the
+// server's exact text.
+func TestErrorTextEscapesControlCharacters(t *testing.T) {
+	const evil = "Denied.\n2026-12-05 INFO all good\x1b[2J\u009b31m\x07"
+	apiErr := &APIError{StatusCode: 400, ErrorCode: "0xA0\x1b", Message: evil}
+	wrapped := errorf("%s: request %d was denied: %s: %w", "Enrollment.Wait", 7, evil, ErrDenied)
+	for _, err := range []error{apiErr, wrapped} {
+		msg := err.Error()
+		if strings.ContainsFunc(msg, unicode.IsControl) || !strings.Contains(msg, `Denied. 2026-12-05 INFO all good\u001b[2J\u009b31m\u0007`) {
+			t.Errorf("%q", msg)
+		}
+	}
+	if apiErr.Message != evil || !errors.Is(wrapped, ErrDenied) {
+		t.Error("the fields or the chain changed")
+	}
+	if got := escapeControl("plain text, é 世界"); got != "plain text, é 世界" {
+		t.Errorf("plain text changed: %q", got)
+	}
 }
