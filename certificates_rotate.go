@@ -19,6 +19,10 @@ type RotateOptions struct {
 	// Password protects the PFX in transit; generated when empty. It
 	// never prints.
 	Password string
+	// Progress, when set, is called with each store's outcome as it is
+	// known: a store Command could not schedule at once, the others as
+	// their jobs end. Calls come from Rotate's goroutine, one at a time.
+	Progress func(JobResult)
 }
 
 func (o RotateOptions) safeFields() []safeField {
@@ -103,10 +107,15 @@ func (s *CertificatesService) Rotate(ctx context.Context, id int, opts RotateOpt
 	}
 	jobs, unscheduled, err := s.replace(ctx, op, id, e.CertificateID, password, stores)
 	rot.Stores = append(rot.Stores, unscheduled...)
+	if opts.Progress != nil {
+		for _, r := range unscheduled {
+			opts.Progress(r)
+		}
+	}
 	if err != nil {
 		return rot, err
 	}
-	results, werr := s.c.Jobs.Wait(ctx, jobs)
+	results, werr := s.c.Jobs.wait(ctx, "Jobs.Wait", jobs, opts.Progress)
 	rot.Stores = append(rot.Stores, results...)
 	var failed []string
 	for _, r := range rot.Stores {

@@ -173,6 +173,12 @@ func (s *JobsService) Wait(ctx context.Context, jobs []Job) ([]JobResult, error)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	return s.wait(ctx, op, jobs, nil)
+}
+
+// wait is Wait, calling onEnd (when set) with each job's end as it is
+// seen, for a caller that shows progress.
+func (s *JobsService) wait(ctx context.Context, op string, jobs []Job, onEnd func(JobResult)) ([]JobResult, error) {
 	results := make([]JobResult, len(jobs))
 	ended := make([]bool, len(jobs))
 	wait := s.c.retry.MinWait
@@ -186,6 +192,9 @@ func (s *JobsService) Wait(ctx context.Context, jobs []Job) ([]JobResult, error)
 				return finished(results, ended), err
 			}
 			results[i], ended[i] = r, done
+			if done && onEnd != nil {
+				onEnd(r)
+			}
 		}
 		if !slices.Contains(ended, false) {
 			break

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -360,43 +361,74 @@ func TestStoreTypesAndAgentsWireFormat(t *testing.T) {
 	}
 }
 
+// TestRotateWireFormat: a certificate in two stores is renewed, replaced
+// in both with one Replace, and each store's job waited for; Progress
+// reports each store as its job ends, the first while the second still
+// runs.
 func TestRotateWireFormat(t *testing.T) {
 	c, m := newTestClient(t)
 	ctx := context.Background()
 	at := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
 	c.now = func() time.Time { return at }
+	const store2 = "7e3f0c2a-1b2c-4d5e-8f90-a1b2c3d4e5f7"
+	location := func(id, machine string) string {
+		return `{"StoreId":"` + id + `","StoreTypeId":2,"ClientMachine":"` + machine + `","StorePath":"/etc/ssl/web.pem",
+		  "AgentPool":null,"Alias":"web","IPAddress":null,"Port":null,"NetworkName":null}`
+	}
 	m.RegisterResponder("GET", testBase+"/Certificates/4417", httpmock.NewStringResponder(200,
 		`{"Id":4417,"IssuedCN":"web01.example.com","IssuedDN":"CN=web01.example.com","TemplateName":"WebServer"}`))
 	m.RegisterResponder("GET", testBase+"/Certificates/Locations/4417", httpmock.NewStringResponder(200,
-		`{"Details":[{"StoreType":"PEM","StoreTypeId":2,"StoreCount":1,"Locations":[{"StoreId":"`+wireStoreID+`","StoreTypeId":2,
-		  "ClientMachine":"web01.example.com","StorePath":"/etc/ssl/web.pem","AgentPool":null,"Alias":"web","IPAddress":null,"Port":null,"NetworkName":null}]}]}`))
+		`{"Details":[{"StoreType":"PEM","StoreTypeId":2,"StoreCount":2,"Locations":[`+location(wireStoreID, "web01.example.com")+`,`+
+			location(store2, "web02.example.com")+`]}]}`))
 	m.RegisterResponder("GET", testBase+"/Enrollment/AvailableRenewal/Id/4417", httpmock.NewStringResponder(200, `{"AvailableRenewalType":2,"Message":""}`))
 	m.RegisterResponder("POST", testBase+"/Enrollment/Renew", httpmock.NewStringResponder(200,
 		`{"KeyfactorId":4500,"KeyfactorRequestId":9300,"Thumbprint":"CD","SerialNumber":"5B00","IssuerDN":"CN=Example Issuing CA 1",
 		  "RequestDisposition":"ISSUED","DispositionMessage":"","Password":null}`))
 	m.RegisterResponder("POST", testBase+"/Enrollment/PFX/Replace", httpmock.NewStringResponder(200,
-		`{"SuccessfulStores":["`+wireStoreID+`"],"FailedStores":[]}`))
+		`{"SuccessfulStores":["`+wireStoreID+`","`+store2+`"],"FailedStores":[]}`))
 	scheduled := 0
 	m.RegisterResponder("GET", testBase+"/OrchestratorJobs/ScheduledJobs", func(*http.Request) (*http.Response, error) {
 		scheduled++
 		if scheduled == 1 { // before Replace: nothing
 			return httpmock.NewStringResponse(200, `[]`), nil
 		}
-		return httpmock.NewStringResponse(200, `[{"Id":"`+wireJob1+`","ClientMachine":"web01.example.com","Target":"/etc/ssl/web.pem",
-			"Requested":"2026-12-05T10:00:00Z","JobType":"Management"}]`), nil
+		job := func(id, machine string) string {
+			return `{"Id":"` + id + `","ClientMachine":"` + machine + `","Target":"/etc/ssl/web.pem","Requested":"2026-12-05T10:00:00Z","JobType":"Management"}`
+		}
+		return httpmock.NewStringResponse(200, `[`+job(wireJob1, "web01.example.com")+`,`+job(wireJob2, "web02.example.com")+`]`), nil
 	})
-	history := 0
+	history, job2Looks := 0, 0
 	m.RegisterResponder("GET", testBase+"/OrchestratorJobs/JobHistory", func(r *http.Request) (*http.Response, error) {
 		history++
-		if strings.Contains(r.URL.Query().Get("QueryString"), "JobId") {
-			return httpmock.NewStringResponse(200, `[{"JobHistoryId":9,"JobId":"`+wireJob1+`","Result":2,"Status":3,
-				"OperationStart":"2026-12-05T10:00:01Z","OperationEnd":"2026-12-05T10:00:02Z","ClientMachine":"web01.example.com","StorePath":"/etc/ssl/web.pem"}]`), nil
+		record := func(id, machine string, status int) string {
+			return `{"JobHistoryId":9,"JobId":"` + id + `","Result":2,"Status":` + strconv.Itoa(status) + `,"OperationStart":"2026-12-05T10:00:01Z",
+				"OperationEnd":"2026-12-05T10:00:02Z","ClientMachine":"` + machine + `","StorePath":"/etc/ssl/web.pem"}`
+		}
+		switch q := r.URL.Query().Get("QueryString"); {
+		case strings.Contains(q, wireJob1):
+			return httpmock.NewStringResponse(200, `[`+record(wireJob1, "web01.example.com", 3)+`]`), nil
+		case strings.Contains(q, wireJob2):
+			job2Looks++
+			if job2Looks == 1 { // in process at the first look
+				return httpmock.NewStringResponse(200, `[`+record(wireJob2, "web02.example.com", 2)+`]`), nil
+			}
+			return httpmock.NewStringResponse(200, `[`+record(wireJob2, "web02.example.com", 3)+`]`), nil
 		}
 		return httpmock.NewStringResponse(200, `[]`), nil
 	})
-	rot, err := c.Certificates.Rotate(ctx, 4417, RotateOptions{Password: "transit-pw"})
-	if err != nil || rot.New.CertificateID != 4500 || len(rot.Stores) != 1 || rot.Stores[0].Status != JobSucceeded || rot.Stores[0].Job.ID != wireJob1 {
+	type seen struct {
+		store     string
+		job2Looks int
+	}
+	var progress []seen
+	rot, err := c.Certificates.Rotate(ctx, 4417, RotateOptions{Password: "transit-pw",
+		Progress: func(r JobResult) { progress = append(progress, seen{r.Job.StoreID, job2Looks}) }})
+	if err != nil || rot.New.CertificateID != 4500 || len(rot.Stores) != 2 || rot.Stores[0].Status != JobSucceeded ||
+		rot.Stores[0].Job.ID != wireJob1 || rot.Stores[1].Job.ID != wireJob2 || rot.Stores[1].Status != JobSucceeded {
 		t.Fatalf("Rotate = %+v, %v", rot, err)
+	}
+	if want := []seen{{wireStoreID, 0}, {store2, 2}}; !slices.Equal(progress, want) {
+		t.Errorf("progress = %+v, want %+v: each store as its job ends", progress, want)
 	}
 	replaces, since := 0, 0
 	for _, r := range m.requests() {
@@ -412,7 +444,7 @@ func TestRotateWireFormat(t *testing.T) {
 		}
 	}
 	// One Replace; job history read since five minutes before it, once to
-	// note the jobs that were there and once to find the new one.
+	// note the jobs that were there and once to find the new ones.
 	if replaces != 1 || since != 2 {
 		t.Errorf("%d Replace, %d history reads since", replaces, since)
 	}

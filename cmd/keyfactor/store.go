@@ -473,10 +473,11 @@ func certRotate(a *app, fs *pflag.FlagSet) func(context.Context, []string) error
 		if !*wait {
 			return usagef("cert rotate waits for every store: the replacement is only confirmed by its jobs (use store add-cert to schedule without waiting)")
 		}
-		rot, err := a.kf.Certificates.Rotate(ctx, id, keyfactor.RotateOptions{Reenroll: *reenroll})
+		// Each store's line goes to stderr as its job ends.
+		progress := func(r keyfactor.JobResult) { a.jobProgress([]keyfactor.JobResult{r}) }
+		rot, err := a.kf.Certificates.Rotate(ctx, id, keyfactor.RotateOptions{Reenroll: *reenroll, Progress: progress})
 		out := rotateOut{OldCertificateID: id, Stores: []keyfactor.JobResult{}}
 		if rot != nil {
-			a.jobProgress(rot.Stores)
 			out.Stores = append(out.Stores, rot.Stores...)
 			if rot.New != nil {
 				out.NewCertificateID = rot.New.CertificateID
@@ -560,7 +561,7 @@ var jobCommands = []command{
 		setup:   jobWait, args: minArgs(1, "JOB_ID"), names: map[string]string{"jobs": "JOB_ID", "ID": "JOB_ID"}},
 	{name: "cert rotate", synopses: []string{"CERT_ID [--reenroll] [--wait]"},
 		summary: "renew a certificate, replace it in every store that holds it, and wait for every store (a failed store exits 7)",
-		long: `Progress goes to stderr, one line per store; stdout gets a JSON summary
+		long: `Progress goes to stderr, one line per store as its job ends; stdout gets a JSON summary
 {"OldCertificateId", "NewCertificateId", "Stores": [...]}. A store whose job failed
 keeps the old certificate and is named, and the exit code is 7. The renewal is
 never sent twice (a lost answer is found, as for cert enroll).`,
