@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -283,17 +284,21 @@ func TestHalfABodyDoesNotHoldShutdown(t *testing.T) {
 // grows its memory.
 func TestServeStopsWhileWaitingForItsFiles(t *testing.T) {
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "nobody.fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skip("no FIFO here:", err)
-	}
-	t.Cleanup(func() {
-		// Release the goroutines left blocked opening the FIFO.
-		if f, err := os.OpenFile(fifo, os.O_RDWR, 0); err == nil {
-			f.Close()
+	// One FIFO per case: a goroutine the seed case leaves blocked opening
+	// its FIFO to read would be the reader the log case's open for
+	// writing waits for, and the log would open after all.
+	for i, flag := range []string{"--seed", "--log"} {
+		fifo := filepath.Join(dir, "nobody"+strconv.Itoa(i)+".fifo")
+		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+			t.Skip("no FIFO here:", err)
 		}
-	})
-	for _, args := range [][]string{{"--seed", fifo}, {"--log", fifo}} {
+		t.Cleanup(func() {
+			// Release the goroutine left blocked opening the FIFO.
+			if f, err := os.OpenFile(fifo, os.O_RDWR, 0); err == nil {
+				f.Close()
+			}
+		})
+		args := []string{flag, fifo}
 		ctx, cancel := context.WithCancel(context.Background())
 		var stdout, stderr bytes.Buffer
 		done := make(chan int, 1)
