@@ -200,6 +200,12 @@ func (s *oauthSource) token(ctx context.Context) (*oauth2.Token, error) {
 			return tok, nil
 		}
 		s.mu.Lock()
+		// Again under the lock: a request that ended between the check
+		// above and here stored its token before clearing inflight.
+		if tok := s.tok.Load(); tok.Valid() {
+			s.mu.Unlock()
+			return tok, nil
+		}
 		f := s.inflight
 		if f == nil {
 			f = &tokenFetch{done: make(chan struct{})}
