@@ -226,10 +226,16 @@ func (a *app) waitJobs(ctx context.Context, jobs []keyfactor.Job, wait bool) err
 		a.jobProgress(out.Results)
 	}
 	if perr := a.print(out, func(w io.Writer) {
-		for i, j := range jobs {
-			end := "scheduled"
-			if i < len(out.Results) {
-				end = string(out.Results[i].Status)
+		// Results hold only the jobs that ended (all of them unless the
+		// wait was cut short): match them by id, not by position.
+		ends := map[string]keyfactor.JobStatus{}
+		for _, r := range out.Results {
+			ends[r.Job.ID] = r.Status
+		}
+		for _, j := range jobs {
+			end := cmp.Or(string(ends[j.ID]), "not ended")
+			if !wait {
+				end = "scheduled"
 			}
 			fmt.Fprintf(w, "job %s (store %s): %s\n", j.ID, j.StoreID, end)
 		}

@@ -165,3 +165,22 @@ func TestJobState(t *testing.T) {
 		}
 	}
 }
+
+// A wait cut short reports each job by its own id: the one that ended with
+// its end, the one that did not as "not ended", whatever their order.
+func TestJobWaitCutShortNamesEachJob(t *testing.T) {
+	f := newFake(t)
+	id := enrolled(t, f, "wait.example.com")
+	st := f.AddStore(keyfactortest.Store{ClientMachine: "web1.example.com", StorePath: "/etc/ssl/site.pem", StoreType: 2})
+	r := cli(t, f.env, "", "store", "add-cert", id, "--store", st, "--alias", "site")
+	var out jobsOut
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &out) != nil || len(out.Jobs) != 1 {
+		t.Fatalf("add-cert: %+v", r)
+	}
+	const never = "5c4e0000-0000-4000-8000-00000000ffff" // in no job history
+	r = cli(t, f.env, "", "job", "wait", never, out.Jobs[0].ID, "--timeout", "2s", "-o", "text")
+	if r.code == 0 || !strings.Contains(r.stdout, "job "+never+" (store ): not ended") ||
+		!strings.Contains(r.stdout, "job "+out.Jobs[0].ID+" (store ): succeeded") {
+		t.Errorf("job wait cut short: %+v", r)
+	}
+}
