@@ -115,7 +115,7 @@ func (s *CertificatesService) Rotate(ctx context.Context, id int, opts RotateOpt
 	if err != nil {
 		return rot, err
 	}
-	results, werr := s.c.Jobs.wait(ctx, "Jobs.Wait", jobs, opts.Progress)
+	results, werr := s.c.Jobs.wait(ctx, op, jobs, opts.Progress)
 	rot.Stores = append(rot.Stores, results...)
 	var failed []string
 	for _, r := range rot.Stores {
