@@ -216,8 +216,10 @@ type jobsOut struct {
 	Results []keyfactor.JobResult `json:"Results,omitempty"`
 }
 
-// waitJobs prints the jobs, after waiting for them when wait is set, each
-// store's end on stderr as it is known. A failed job is the error.
+// waitJobs prints the jobs, after waiting for them when wait is set, and
+// each store's end on stderr once the wait is over (Jobs.Wait answers for
+// all the jobs at once; cert rotate's lines come as each job ends). A
+// failed job is the error.
 func (a *app) waitJobs(ctx context.Context, jobs []keyfactor.Job, wait bool) error {
 	out := jobsOut{Jobs: jobs}
 	var err error
