@@ -1,6 +1,7 @@
 package keyfactor
 
 import (
+	"cmp"
 	"context"
 	"iter"
 	"maps"
@@ -269,23 +270,38 @@ type jobSeen struct {
 	order             int64 // history id; 0 for a scheduled job
 }
 
-// seen lists the scheduled jobs and the job history since from.
+// seen lists the scheduled jobs and the job history since from. The two
+// reads are independent and run at once: before each job-scheduling POST
+// they are on the caller's path.
 func (s *JobsService) seen(ctx context.Context, from time.Time) ([]jobSeen, error) {
-	var out []jobSeen
-	for sj, err := range s.Scheduled(ctx, ListScheduledJobsOptions{PageSize: MaxPageSize}) {
-		if err != nil {
-			return nil, err
+	var scheduled []jobSeen
+	var scheduledErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for sj, err := range s.Scheduled(ctx, ListScheduledJobsOptions{PageSize: MaxPageSize}) {
+			if err != nil {
+				scheduledErr = err
+				return
+			}
+			scheduled = append(scheduled, jobSeen{sj.ID, sj.ClientMachine, sj.Target, sj.Requested, 0})
 		}
-		out = append(out, jobSeen{sj.ID, sj.ClientMachine, sj.Target, sj.Requested, 0})
-	}
+	}()
+	var history []jobSeen
+	var historyErr error
 	q := `OperationStart -ge "` + from.UTC().Format(time.RFC3339) + `"`
 	for r, err := range s.History(ctx, ListJobHistoryOptions{Query: q, PageSize: MaxPageSize}) {
 		if err != nil {
-			return nil, err
+			historyErr = err
+			break
 		}
-		out = append(out, jobSeen{r.JobID, r.ClientMachine, r.StorePath, r.OperationStart, r.HistoryID})
+		history = append(history, jobSeen{r.JobID, r.ClientMachine, r.StorePath, r.OperationStart, r.HistoryID})
 	}
-	return out, nil
+	<-done
+	if err := cmp.Or(scheduledErr, historyErr); err != nil {
+		return nil, err
+	}
+	return append(scheduled, history...), nil
 }
 
 // before lists the ids of the jobs that exist around since (clock skew
