@@ -425,11 +425,10 @@ func (s *EnrollmentService) issued(ctx context.Context, op string, c *Certificat
 // candidates lists the certificates of common name cn imported since the
 // call began (less clockSkew), each once, that keep reports true for.
 func (s *EnrollmentService) candidates(ctx context.Context, cn string, since time.Time, keep func(*Certificate) bool) ([]Certificate, error) {
-	q := nameQuery(cn)
+	q := eqQuery("IssuedCN", cn)
 	if q == "" {
 		return nil, errors.New("its common name holds a double quote, which a query cannot name")
 	}
-	q = strings.Replace(q, "Name -eq", "IssuedCN -eq", 1)
 	var out []Certificate
 	seen := map[int]bool{}
 	for c, err := range s.c.Certificates.List(ctx, ListCertificatesOptions{Query: q, IncludeRevoked: true, PageSize: MaxPageSize}) {
