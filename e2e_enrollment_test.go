@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -418,4 +419,45 @@ func TestE2EEnrollmentFaultCampaign(t *testing.T) {
 func samePublic(a, b crypto.PublicKey) bool {
 	eq, ok := a.(interface{ Equal(crypto.PublicKey) bool })
 	return ok && eq.Equal(b)
+}
+
+// TestE2ECSRWithoutCommonName: a CSR naming only DNS names, as cert-manager
+// sends, enrolls; after a lost answer there is no CN to search by, so the
+// error matches ErrOutcomeUnknown and the POST is not sent again. A CSR
+// naming nothing at all is refused before sending.
+func TestE2ECSRWithoutCommonName(t *testing.T) {
+	srv, c := newE2E(t)
+	ctx := context.Background()
+	policy := keyfactor.EnrollmentPolicy{Template: "WebServer"}
+	key, csr := newCSR(t, "", "app.example.com")
+	e, err := c.Enrollment.CSR(ctx, keyfactor.EnrollCSRRequest{CSR: csr, EnrollmentPolicy: policy})
+	if err != nil || e.Status != keyfactor.EnrollmentIssued || !samePublic(e.Bundle.Leaf.PublicKey, key.Public()) ||
+		!slices.Contains(e.Bundle.Leaf.DNSNames, "app.example.com") {
+		t.Fatalf("CN-less CSR: %+v, %v", e, err)
+	}
+
+	srv.FailNext(1, keyfactortest.Fault{Method: "POST", Path: "/Enrollment/CSR", Drop: keyfactortest.DropAfterHandler})
+	srv.ResetRequests()
+	_, csr = newCSR(t, "", "api.example.com")
+	_, err = c.Enrollment.CSR(ctx, keyfactor.EnrollCSRRequest{CSR: csr, EnrollmentPolicy: policy})
+	if !errors.Is(err, keyfactor.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "no common name") {
+		t.Errorf("lost answer of a CN-less CSR: %v", err)
+	}
+	posts := 0
+	for _, r := range srv.Requests() {
+		if r.Method == "POST" {
+			posts++
+		}
+	}
+	if posts != 1 {
+		t.Errorf("%d enrollment POSTs; want 1", posts)
+	}
+
+	srv.ResetRequests()
+	_, csr = newCSR(t, "")
+	_, err = c.Enrollment.CSR(ctx, keyfactor.EnrollCSRRequest{CSR: csr, EnrollmentPolicy: policy})
+	var ve *keyfactor.ValidationError
+	if !errors.As(err, &ve) || !strings.Contains(err.Error(), "names neither a common name") || len(srv.Requests()) != 0 {
+		t.Errorf("a CSR naming nothing: %v (%d requests)", err, len(srv.Requests()))
+	}
 }

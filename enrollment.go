@@ -175,11 +175,17 @@ const (
 // name imported since the call began (less five minutes of clock skew)
 // and adopts the one whose public key is the CSR's: the match is exact.
 // It comes back with Recovered set. When none or several match, the error
-// matches ErrOutcomeUnknown and names every candidate.
+// matches ErrOutcomeUnknown and names every candidate. A CSR with no CN
+// (SANs only, as cert-manager sends) enrolls, but after a lost answer
+// there is nothing to search by: the error matches ErrOutcomeUnknown.
 func (s *EnrollmentService) CSR(ctx context.Context, req EnrollCSRRequest) (*Enrollment, error) {
 	const op = "Enrollment.CSR"
 	v := newValidator(op)
 	csr := parseCSR(v, req.CSR)
+	if csr != nil && strings.TrimSpace(csr.Subject.CommonName) == "" && !namesSAN(csr) &&
+		len(req.SANs.DNS)+len(req.SANs.IP)+len(req.SANs.Email)+len(req.SANs.URI) == 0 {
+		v.add("CSR", "names neither a common name (CN) nor a subject alternative name, and SANs adds none: the certificate would name nothing")
+	}
 	req.EnrollmentPolicy.check(v)
 	req.SANs.check(v)
 	checkOwnerRef(v, req.OwnerRoleID, req.OwnerRoleName)
@@ -449,6 +455,11 @@ func (s *EnrollmentService) candidates(ctx context.Context, cn string, since tim
 // CSR's, or sendErr with the candidates named.
 func (s *EnrollmentService) findCSR(ctx context.Context, op string, sendErr error, csr *x509.CertificateRequest, since time.Time,
 	chain bool) (*Enrollment, error) {
+	if strings.TrimSpace(csr.Subject.CommonName) == "" {
+		// Certificates are searched by IssuedCN; one without a CN cannot be
+		// told from every other certificate imported meanwhile.
+		return nil, errorf("%w (the CSR names no common name to search for what it issued by); nothing was re-sent", sendErr)
+	}
 	cands, err := s.candidates(ctx, csr.Subject.CommonName, since, func(*Certificate) bool { return true })
 	if err != nil {
 		return nil, errorf("%w (searching for what it issued failed too: %v); nothing was re-sent", sendErr, err)
@@ -613,10 +624,13 @@ func parseCSR(v *validator, data []byte) *x509.CertificateRequest {
 		v.add("CSR", "its signature does not verify: it was not made by the key it names")
 		return nil
 	}
-	if strings.TrimSpace(csr.Subject.CommonName) == "" {
-		v.add("CSR", "names no common name (CN)")
-	}
 	return csr
+}
+
+// namesSAN says whether a CSR asks for a subject alternative name, as the
+// CSRs of cert-manager and ACME clients do, often with no CN at all.
+func namesSAN(csr *x509.CertificateRequest) bool {
+	return len(csr.DNSNames)+len(csr.IPAddresses)+len(csr.EmailAddresses)+len(csr.URIs) > 0
 }
 
 func (p EnrollmentPolicy) check(v *validator) {

@@ -106,7 +106,7 @@ func printEnrollment(w io.Writer, out enrollOut) {
 		fmt.Fprintf(w, "request %d is pending approval (keyfactor cert enroll --wait waits; %s)\n", out.RequestID, out.Message)
 		return
 	case out.CertificateID != 0:
-		fmt.Fprintf(w, "certificate %d %s, valid until %s\n", out.CertificateID, out.Subject, out.NotAfter)
+		fmt.Fprintf(w, "certificate %d %s, valid until %s\n", out.CertificateID, cmp.Or(out.Subject, "(no subject)"), out.NotAfter)
 	}
 	if out.Recovered {
 		fmt.Fprintln(w, "  (the answer was lost; the certificate was found on the server, nothing was sent twice)")
