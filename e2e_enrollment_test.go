@@ -443,13 +443,7 @@ func TestE2ECSRWithoutCommonName(t *testing.T) {
 	if !errors.Is(err, keyfactor.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "no common name") {
 		t.Errorf("lost answer of a CN-less CSR: %v", err)
 	}
-	posts := 0
-	for _, r := range srv.Requests() {
-		if r.Method == "POST" {
-			posts++
-		}
-	}
-	if posts != 1 {
+	if posts := countRequests(srv, "POST", "/Enrollment/CSR"); posts != 1 {
 		t.Errorf("%d enrollment POSTs; want 1", posts)
 	}
 

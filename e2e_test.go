@@ -240,13 +240,7 @@ func TestE2ECreateSurvivesALostAnswer(t *testing.T) {
 	if len(stored) != 2 || role.ID != stored[1].ID || role.Name != "PKI Operators" {
 		t.Fatalf("role %+v, stored %+v", role, stored)
 	}
-	posts := 0
-	for _, r := range srv.Requests() {
-		if r.Method == "POST" {
-			posts++
-		}
-	}
-	if posts != 1 {
+	if posts := countRequests(srv, "POST", ""); posts != 1 {
 		t.Errorf("POST sent %d times", posts)
 	}
 
