@@ -212,3 +212,15 @@ func failed[T any](err error) iter.Seq2[T, error] {
 		yield(zero, err)
 	}
 }
+
+// each yields items already read, for the helpers that take a sequence
+// (findNamed): an answer that is one array, not pages.
+func each[T any](items []T) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for _, x := range items {
+			if !yield(x, nil) {
+				return
+			}
+		}
+	}
+}

@@ -179,13 +179,11 @@ func (s *StoreTypesService) GetByName(ctx context.Context, shortName string) (*S
 	if err != nil {
 		return nil, err
 	}
-	return findNamed(func(yield func(StoreType, error) bool) {
-		for i := range ws {
-			if !yield(ws[i].storeType(), nil) {
-				return
-			}
-		}
-	}, op, "store type", shortName, "", func(t *StoreType) (int, string) { return t.ID, t.ShortName })
+	types := make([]StoreType, len(ws))
+	for i := range ws {
+		types[i] = ws[i].storeType()
+	}
+	return findNamed(each(types), op, "store type", shortName, "", func(t *StoreType) (int, string) { return t.ID, t.ShortName })
 }
 
 // Create creates a store type; a lost answer is reconciled by short name.

@@ -92,13 +92,7 @@ func (s *TemplatesService) GetByName(ctx context.Context, shortName string) (*Te
 		}
 		all = append(all, t)
 	}
-	found, err := findNamed(func(yield func(Template, error) bool) {
-		for _, t := range all {
-			if !yield(t, nil) {
-				return
-			}
-		}
-	}, op, "template", shortName, "", func(t *Template) (int, string) { return t.ID, t.CommonName })
+	found, err := findNamed(each(all), op, "template", shortName, "", func(t *Template) (int, string) { return t.ID, t.CommonName })
 	if err == nil {
 		return found, nil
 	}
