@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,6 +72,15 @@ func TestRenewWireFormat(t *testing.T) {
 	kind, msg, err := c.Certificates.RenewalAvailable(context.Background(), 4417, OwnerScope{})
 	if err != nil || kind != RenewalSeamless || msg != "seamless through the CA" {
 		t.Errorf("RenewalAvailable = %q %q %v", kind, msg, err)
+	}
+
+	// A renewal answer that does not decode is not quoted: it may carry
+	// the PFX's password.
+	m.RegisterResponder("POST", testBase+"/Enrollment/Renew", httpmock.NewStringResponder(200,
+		`{"Password":"Renewal-Pw-7731","KeyfactorId":"not a number"}`))
+	if _, err := c.Certificates.Renew(context.Background(), RenewRequest{CertificateID: 4417}); err == nil ||
+		strings.Contains(err.Error(), "Renewal-Pw") || !strings.Contains(err.Error(), "not shown") {
+		t.Errorf("undecodable renewal answer: %v", err)
 	}
 }
 

@@ -76,7 +76,10 @@ func (s *CertificatesService) Renew(ctx context.Context, req RenewRequest) (*Enr
 		body.CertificateID = &req.CertificateID
 	}
 	var ans renewAnswer
-	err = s.c.do(ctx, call{method: http.MethodPost, path: "Enrollment/Renew", version: v1, query: req.Scope.retrieval(), body: body}, &ans)
+	// The answer has a Password field (a renewal's PFX password): a body
+	// that does not decode is not quoted in the error.
+	err = s.c.do(ctx, call{method: http.MethodPost, path: "Enrollment/Renew", version: v1, query: req.Scope.retrieval(), body: body,
+		keyMaterial: true}, &ans)
 	if errors.Is(err, ErrOutcomeUnknown) && ctx.Err() == nil {
 		// The renewal is newer than the certificate renewed: an earlier
 		// renewal of the same subject, within the clock-skew window, is not it.

@@ -365,8 +365,8 @@ type call struct {
 	// password): they are redacted from a dry run's body and from errors,
 	// in every form an echo may take.
 	secrets []string
-	// keyMaterial marks an answer that holds a private key or an archive:
-	// a body that fails to decode is not quoted in the error.
+	// keyMaterial marks an answer that holds a private key, an archive or
+	// a password: a body that fails to decode is not quoted in the error.
 	keyMaterial bool
 }
 
