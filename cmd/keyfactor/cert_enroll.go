@@ -57,6 +57,10 @@ func certEnroll(a *app, fs *pflag.FlagSet) func(context.Context, []string) error
 			return usagef("give --csr FILE or --subject DN (one of them)")
 		case *csrFile != "" && (*keyType != "" || *keyLength != 0 || *curve != ""):
 			return usagef("--key-type, --key-length and --curve go with --subject: a CSR carries its key")
+		case *subject != "" && *outDir == "":
+			// Command makes the key; printed nowhere, without a file it
+			// would be lost (or left to cert recover).
+			return usagef("--out-dir is required with --subject: the key Command makes is written to key.pem (mode 0600), never to the terminal")
 		}
 		metadata, err := keyValues("--metadata", *meta)
 		if err != nil {
@@ -337,10 +341,11 @@ func caList(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 var certEnrollCommands = []command{
 	{name: "cert enroll", synopses: []string{
 		"--csr FILE (--template NAME | --pattern ID) [--ca HOST\\LOGICAL] [--san NAME]... [--out-dir DIR] [--wait]",
-		"--subject DN (--template NAME | --pattern ID) [--key-type RSA|ECC] [--key-length N] [--curve C] [--san NAME]... [--out-dir DIR] [--wait]"},
+		"--subject DN (--template NAME | --pattern ID) [--key-type RSA|ECC] [--key-length N] [--curve C] [--san NAME]... --out-dir DIR [--wait]"},
 		summary: "issue a certificate from a CSR (your key) or as a PFX (Command's key); never sent twice",
 		long: `With --csr, the request is enrolled and the key stays with you; with --subject,
-Command makes the key and it is written to key.pem (mode 0600) under --out-dir.
+Command makes the key and it is written to key.pem (mode 0600) under --out-dir,
+which --subject requires.
 --out-dir receives cert.pem (the leaf), chain.pem (its issuers) and
 fullchain.pem (both, what most servers load). An enrollment that needs a
 manager's approval prints its request id and exits 0; with --wait it waits,

@@ -170,6 +170,7 @@ func TestCertDownloadTemplatesAndCAs(t *testing.T) {
 func TestCertEnrollBadInputSendsNothing(t *testing.T) {
 	f := newFake(t)
 	_, csr := csrFile(t, "x.example.com")
+	dir := t.TempDir()
 	for _, tt := range []struct {
 		args []string
 		want string
@@ -179,8 +180,9 @@ func TestCertEnrollBadInputSendsNothing(t *testing.T) {
 		{[]string{"--csr", csr}, "--template"},
 		{[]string{"--csr", csr, "--template", "WebServer", "--pattern", "4"}, "--pattern"},
 		{[]string{"--csr", csr, "--template", "WebServer", "--san", "bad name"}, "--san"},
-		{[]string{"--subject", "nonsense", "--template", "WebServer"}, "--subject"},
-		{[]string{"--subject", "CN=x", "--template", "WebServer", "--key-type", "RSA", "--key-length", "1024"}, "--key-length"},
+		{[]string{"--subject", "CN=x", "--template", "WebServer"}, "--out-dir is required with --subject"},
+		{[]string{"--subject", "nonsense", "--template", "WebServer", "--out-dir", dir}, "--subject"},
+		{[]string{"--subject", "CN=x", "--template", "WebServer", "--key-type", "RSA", "--key-length", "1024", "--out-dir", dir}, "--key-length"},
 		{[]string{"--csr", csr, "--template", "WebServer", "--metadata", "novalue"}, "NAME=VALUE"},
 	} {
 		r := cli(t, f.env, "", append([]string{"cert", "enroll"}, tt.args...)...)

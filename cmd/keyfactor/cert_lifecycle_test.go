@@ -12,7 +12,8 @@ import (
 // enrolled issues a certificate on the fake through the CLI and returns its id.
 func enrolled(t *testing.T, f *fake, cn string) string {
 	t.Helper()
-	out := decodeEnroll(t, cli(t, f.env, "", "cert", "enroll", "--subject", "CN="+cn, "--template", "WebServer", "--key-type", "ECC"))
+	out := decodeEnroll(t, cli(t, f.env, "", "cert", "enroll", "--subject", "CN="+cn, "--template", "WebServer", "--key-type", "ECC",
+		"--out-dir", t.TempDir()))
 	return strconv.Itoa(out.CertificateID)
 }
 
