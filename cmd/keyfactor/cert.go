@@ -16,15 +16,11 @@ func certGet(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 	metadata := fs.Bool("metadata", false, "include the certificate's metadata")
 	locations := fs.Bool("locations", false, "include the certificate stores and SSL endpoints holding it")
 	return func(ctx context.Context, args []string) error {
-		id, err := intArg("CERT_ID", args[0])
+		id, col, err := certTarget(ctx, a.kf, args[0], *collection)
 		if err != nil {
 			return err
 		}
 		c := a.kf
-		col, err := resolveCollection(ctx, c, *collection)
-		if err != nil {
-			return err
-		}
 		cert, err := c.Certificates.Get(ctx, id, keyfactor.GetCertificateOptions{CollectionID: col, IncludeMetadata: *metadata,
 			IncludeLocations: *locations})
 		if err != nil {
@@ -68,6 +64,17 @@ func certList(a *app, fs *pflag.FlagSet) func(context.Context, []string) error {
 				cert.CertStateString, ownerText(&cert))
 		})
 	}
+}
+
+// certTarget reads a command's CERT_ID and its --collection-id (an id, or a
+// name looked up): the certificate, and the collection whose permissions
+// reach it.
+func certTarget(ctx context.Context, c *keyfactor.Client, arg, collection string) (id, col int, err error) {
+	if id, err = intArg("CERT_ID", arg); err != nil {
+		return 0, 0, err
+	}
+	col, err = resolveCollection(ctx, c, collection)
+	return id, col, err
 }
 
 // resolveCollection reads --collection-id: an id, or a name looked up.

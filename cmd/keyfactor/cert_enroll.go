@@ -226,16 +226,11 @@ func certDownload(a *app, fs *pflag.FlagSet) func(context.Context, []string) err
 	outDir := fs.String("out-dir", "", "write cert.pem, chain.pem and fullchain.pem here instead of printing them")
 	collection := fs.String("collection-id", "", "read through this collection's permissions: its id or its name")
 	return func(ctx context.Context, args []string) error {
-		id, err := intArg("CERT_ID", args[0])
+		id, col, err := certTarget(ctx, a.kf, args[0], *collection)
 		if err != nil {
 			return err
 		}
-		c := a.kf
-		col, err := resolveCollection(ctx, c, *collection)
-		if err != nil {
-			return err
-		}
-		b, err := c.Certificates.Download(ctx, id, keyfactor.DownloadOptions{IncludeChain: *chain,
+		b, err := a.kf.Certificates.Download(ctx, id, keyfactor.DownloadOptions{IncludeChain: *chain,
 			Scope: keyfactor.OwnerScope{CollectionID: col}})
 		if err != nil {
 			return err
@@ -249,18 +244,14 @@ func certRecover(a *app, fs *pflag.FlagSet) func(context.Context, []string) erro
 	outDir := fs.String("out-dir", "", "required: where cert.pem, chain.pem, fullchain.pem and key.pem (mode 0600) go")
 	collection := fs.String("collection-id", "", "read through this collection's permissions: its id or its name")
 	return func(ctx context.Context, args []string) error {
-		id, err := intArg("CERT_ID", args[0])
-		if err != nil {
-			return err
-		}
 		if *outDir == "" {
 			return usagef("--out-dir is required: a private key is written to a file of mode 0600, never to the terminal")
 		}
-		c := a.kf
-		col, err := resolveCollection(ctx, c, *collection)
+		id, col, err := certTarget(ctx, a.kf, args[0], *collection)
 		if err != nil {
 			return err
 		}
+		c := a.kf
 		b, err := c.Certificates.Recover(ctx, id, keyfactor.RecoverOptions{IncludeChain: *chain,
 			Scope: keyfactor.OwnerScope{CollectionID: col}})
 		if err != nil {
