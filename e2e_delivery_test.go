@@ -546,3 +546,41 @@ func TestE2EConcurrentRotationsShareStores(t *testing.T) {
 		}
 	}
 }
+
+// TestE2EStoreTypeUpdateLostAnswer: a store type's PUT whose answer is
+// lost after the server acted is not sent again; the type is read back and
+// returned, since it holds what was sent. When it does not, the outcome
+// stays unknown.
+func TestE2EStoreTypeUpdateLostAnswer(t *testing.T) {
+	srv, c := newDeliveryE2E(t)
+	ctx := context.Background()
+	created, err := c.StoreTypes.Create(ctx, keyfactor.CreateStoreTypeRequest{Name: "Java Keystore", ShortName: "JKS", Capability: "JKS",
+		SupportedOperations: keyfactor.StoreTypeOperations{Add: true, Remove: true},
+		Properties:          []keyfactor.StoreTypeProperty{{Name: "alias", DisplayName: "Alias", Type: "String"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := keyfactor.UpdateStoreTypeRequest{ID: created.ID, CreateStoreTypeRequest: keyfactor.CreateStoreTypeRequest{
+		Name: "Java Keystore (v2)", ShortName: "JKS", Capability: "JKS", SupportedOperations: keyfactor.StoreTypeOperations{Add: true},
+		Properties: []keyfactor.StoreTypeProperty{{Name: "alias", DisplayName: "Alias", Type: "String", Required: true}}}}
+	srv.FailNext(1, keyfactortest.Fault{Method: "PUT", Path: "/CertificateStoreTypes", Drop: keyfactortest.DropAfterHandler})
+	srv.ResetRequests()
+	got, err := c.StoreTypes.Update(ctx, req)
+	if err != nil || got.Name != "Java Keystore (v2)" || !got.Properties[0].Required {
+		t.Fatalf("Update after a lost answer = %+v, %v", got, err)
+	}
+	if n := countRequests(srv, "PUT", "/CertificateStoreTypes"); n != 1 {
+		t.Errorf("%d PUTs; want 1", n)
+	}
+
+	// Lost before acting: what the server holds is not what was sent.
+	req.Name = "Java Keystore (v3)"
+	srv.FailNext(1, keyfactortest.Fault{Method: "PUT", Path: "/CertificateStoreTypes", Drop: keyfactortest.DropBeforeHandler})
+	srv.ResetRequests()
+	if _, err := c.StoreTypes.Update(ctx, req); !errors.Is(err, keyfactor.ErrOutcomeUnknown) {
+		t.Errorf("Update lost before acting: %v", err)
+	}
+	if n := countRequests(srv, "PUT", "/CertificateStoreTypes"); n != 1 {
+		t.Errorf("%d PUTs; want 1", n)
+	}
+}

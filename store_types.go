@@ -5,6 +5,8 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"reflect"
+	"slices"
 	"strconv"
 )
 
@@ -200,7 +202,10 @@ func (s *StoreTypesService) Create(ctx context.Context, req CreateStoreTypeReque
 		func(found *StoreType) bool { return found.Name == req.Name })
 }
 
-// Update replaces a store type (PUT /CertificateStoreTypes).
+// Update replaces a store type (PUT /CertificateStoreTypes). Its PUT is
+// never sent twice once it may have reached the server (a second one
+// could undo another writer's change in between): the type is read back
+// instead, and returned when it holds what was sent.
 func (s *StoreTypesService) Update(ctx context.Context, req UpdateStoreTypeRequest) (*StoreType, error) {
 	v := newValidator("StoreTypes.Update")
 	v.notNegative("ID", req.ID)
@@ -208,16 +213,27 @@ func (s *StoreTypesService) Update(ctx context.Context, req UpdateStoreTypeReque
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	body := struct {
+	sent := struct {
 		StoreType int `json:"StoreType"` // sent even for type 0, which the embedded field would omit
 		storeTypeWire
 	}{req.ID, req.wire()}
-	var w storeTypeWire
-	if err := s.c.do(ctx, call{method: http.MethodPut, path: "CertificateStoreTypes", version: v1, body: body}, &w); err != nil {
-		return nil, err
+	sent.storeTypeWire.StoreType = req.ID
+	want := sent.storeTypeWire.storeType()
+	return writeOnce(ctx, s.c, "store type", call{method: http.MethodPut, path: "CertificateStoreTypes", version: v1, body: sent,
+		repeat: notIdempotent},
+		func(w *storeTypeWire) *StoreType { st := w.storeType(); return &st },
+		func() (*StoreType, error) { return s.Get(ctx, req.ID) },
+		func(found *StoreType) bool { return sameStoreType(*found, want) })
+}
+
+// sameStoreType compares two store types field by field, an empty list
+// and none alike (a server may answer either).
+func sameStoreType(a, b StoreType) bool {
+	for _, t := range []*StoreType{&a, &b} {
+		t.Properties = slices.Clip(append([]StoreTypeProperty{}, t.Properties...))
+		t.EntryParameters = slices.Clip(append([]StoreTypeProperty{}, t.EntryParameters...))
 	}
-	st := w.storeType()
-	return &st, nil
+	return reflect.DeepEqual(a, b)
 }
 
 // Delete deletes a store type; a 404 after a lost answer is success.

@@ -39,6 +39,9 @@ type Store struct {
 type StoreType struct {
 	ID                          int
 	Name, ShortName, Capability string
+	// def is the definition a client created or replaced the type with,
+	// answered back as sent (supported operations, properties, ...).
+	def map[string]any
 }
 
 // Agent is an orchestrator.
@@ -623,11 +626,14 @@ func (s *Server) replace(c *reqCtx) {
 func (s *Server) serveStoreTypes(c *reqCtx, seg []string) {
 	m := c.r.Method
 	out := func(t *StoreType) map[string]any {
-		return map[string]any{"StoreType": t.ID, "Name": t.Name, "ShortName": t.ShortName, "Capability": t.Capability,
-			"LocalStore": false, "SupportedOperations": map[string]bool{"Add": true, "Create": false, "Discovery": false, "Enrollment": false, "Remove": true},
+		o := map[string]any{"LocalStore": false,
+			"SupportedOperations": map[string]bool{"Add": true, "Create": false, "Discovery": false, "Enrollment": false, "Remove": true},
 			"Properties": []any{}, "EntryParameters": []any{}, "PasswordOptions": map[string]any{"EntrySupported": false, "StoreRequired": false, "Style": "Default"},
-			"StorePathType": "", "StorePathValue": "", "PrivateKeyAllowed": 1, "ServerRequired": false, "PowerShell": false,
-			"InventoryJobType": "00000000-0000-0000-0000-000000000000", "ImportType": t.ID}
+			"StorePathType": "", "StorePathValue": "", "PrivateKeyAllowed": 1, "ServerRequired": false, "PowerShell": false}
+		maps.Copy(o, t.def)
+		maps.Copy(o, map[string]any{"StoreType": t.ID, "Name": t.Name, "ShortName": t.ShortName, "Capability": t.Capability,
+			"InventoryJobType": "00000000-0000-0000-0000-000000000000", "ImportType": t.ID})
+		return o
 	}
 	switch {
 	case len(seg) == 1 && m == http.MethodGet:
@@ -669,7 +675,8 @@ func (s *Server) serveStoreTypes(c *reqCtx, seg []string) {
 			writeError(c.w, http.StatusBadRequest, codeBadRequest, "Name and ShortName are required.")
 			return
 		}
-		t := &StoreType{Name: name, ShortName: short}
+		capability, _ := in["Capability"].(string)
+		t := &StoreType{Name: name, ShortName: short, Capability: capability, def: in}
 		if m == http.MethodPut {
 			id, _ := in["StoreType"].(float64)
 			if s.storeTypes[int(id)] == nil {
