@@ -628,7 +628,7 @@ func (s *Server) serveStoreTypes(c *reqCtx, seg []string) {
 	out := func(t *StoreType) map[string]any {
 		o := map[string]any{"LocalStore": false,
 			"SupportedOperations": map[string]bool{"Add": true, "Create": false, "Discovery": false, "Enrollment": false, "Remove": true},
-			"Properties": []any{}, "EntryParameters": []any{}, "PasswordOptions": map[string]any{"EntrySupported": false, "StoreRequired": false, "Style": "Default"},
+			"Properties":          []any{}, "EntryParameters": []any{}, "PasswordOptions": map[string]any{"EntrySupported": false, "StoreRequired": false, "Style": "Default"},
 			"StorePathType": "", "StorePathValue": "", "PrivateKeyAllowed": 1, "ServerRequired": false, "PowerShell": false}
 		maps.Copy(o, t.def)
 		maps.Copy(o, map[string]any{"StoreType": t.ID, "Name": t.Name, "ShortName": t.ShortName, "Capability": t.Capability,
