@@ -147,8 +147,9 @@ func TestOwnerSetResumesAfterKill(t *testing.T) {
 		t.Fatalf("killed after %d certificates; want %d at most %d fewer\n%s", first, stop, concurrency, out.String())
 	}
 	// Requests the killed process had in flight settle on the server (each
-	// is applied or dropped); then the second run starts from what is there.
-	waitQuiet(t, f.Server)
+	// is applied or dropped): Close returns once every handler of the gate
+	// has, and the second run starts from what is there.
+	gated.Close()
 	finished, err := os.ReadFile(state)
 	if err != nil {
 		t.Fatal(err)
@@ -210,21 +211,6 @@ func (g *gate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *gate) open() { g.rel.Do(func() { close(g.release) }) }
-
-// waitQuiet waits until the server has received no request for 100 ms
-// (at most 10 s).
-func waitQuiet(t *testing.T, srv *keyfactortest.Server) {
-	t.Helper()
-	last, since := len(srv.Requests()), time.Now()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if n := len(srv.Requests()); n != last {
-			last, since = n, time.Now()
-		} else if time.Since(since) > 100*time.Millisecond {
-			return
-		}
-	}
-	t.Fatal("the server never went quiet")
-}
 
 func lines(t *testing.T, path string) int {
 	b, err := os.ReadFile(path)
